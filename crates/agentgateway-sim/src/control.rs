@@ -1,0 +1,241 @@
+//! The control side, in process: what a test, a benchmark or the demo does
+//! to the gateway from behind (ring an agent, hang up as the customer, inject
+//! any event, sign an agent out, rotate a GUID, break requests, restart the
+//! gateway) and what it reads back (request log, emitted and delivered
+//! events, push attempts, agent state, calldata).
+//!
+//! The same operations are served over HTTP by [`crate::control_http`].
+
+use std::{sync::Arc, time::Duration};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{
+    agents::PushAttempt,
+    calls::Op,
+    faults::Fault,
+    reqlog::LoggedRequest,
+    server::{App, GatewayListener},
+};
+
+/// Why a control request failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ControlError {
+    #[error("agent {0} is not on the roster")]
+    UnknownAgent(String),
+    #[error("agent {0} is not signed in")]
+    NotSignedIn(String),
+    #[error("agent {0} is not idle (in a call, busy, wrapping up or resting)")]
+    NotIdle(String),
+    #[error("agent {0} has no call")]
+    NoCall(String),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("the gateway listener cannot start: {0}")]
+    Listener(String),
+}
+
+impl ControlError {
+    /// A stable name for the HTTP API's `kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ControlError::UnknownAgent(_) => "unknown_agent",
+            ControlError::NotSignedIn(_) => "not_signed_in",
+            ControlError::NotIdle(_) => "not_idle",
+            ControlError::NoCall(_) => "no_call",
+            ControlError::BadRequest(_) => "bad_request",
+            ControlError::Listener(_) => "listener",
+        }
+    }
+}
+
+/// A call for an agent. Defaults: inbound (`feature` 0), voice
+/// (`mediaAbility` 1), not transferred, no calldata.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Ring {
+    pub caller: String,
+    pub called: String,
+    pub calldata: Option<String>,
+    /// `mediaAbility`: 1 voice, 2 video, 3 both.
+    pub media_ability: Option<String>,
+    /// Set for a call transferred from another agent: `transfer` "yes",
+    /// `transfrom` this value.
+    pub transfer_from: Option<String>,
+    /// An outbound call (`feature` 7).
+    pub outbound: bool,
+}
+
+/// A call as the control side sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallSnapshot {
+    pub callid: String,
+    pub caller: String,
+    pub called: String,
+    /// `ringing`, `talking` or `held`.
+    pub phase: String,
+}
+
+/// An agent as the control side sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentSnapshot {
+    pub agent: String,
+    /// The `agentstatus` code (1 signing in, 2 signed out, 3 busy, 4 idle,
+    /// 5 wrap-up, 7 talking, 8 rest).
+    pub status: u8,
+    pub signed_in: bool,
+    /// `polling` or `push`.
+    pub mode: Option<String>,
+    /// `idle`, `busy`, `wrap-up` or `rest` (outside of the call).
+    pub state: Option<String>,
+    pub call: Option<CallSnapshot>,
+    /// Length of the current call's calldata (the value stays out of logs).
+    pub calldata_len: Option<usize>,
+    pub queued_events: usize,
+}
+
+/// In-process control of a running simulator; cheap to clone.
+#[derive(Clone)]
+pub struct Control {
+    pub(crate) app: Arc<App>,
+    pub(crate) listener: Arc<GatewayListener>,
+}
+
+fn parse_events(texts: Vec<String>) -> Vec<Value> {
+    texts
+        .iter()
+        .filter_map(|t| serde_json::from_str(t).ok())
+        .collect()
+}
+
+impl Control {
+    /// A call arrives for an idle agent; returns its call ID.
+    pub fn ring(&self, agent: &str, ring: Ring) -> Result<String, ControlError> {
+        self.app.gw.ring(agent, &ring)
+    }
+
+    /// The customer hangs up the agent's call (ringing or connected).
+    pub fn customer_hang_up(&self, agent: &str) -> Result<(), ControlError> {
+        self.app.gw.with_session(agent, |s| s.customer_hang_up())
+    }
+
+    /// Queue any event object as is (unknown `eventType`s too).
+    pub fn inject(&self, agent: &str, event: Value) -> Result<(), ControlError> {
+        if !event.is_object() {
+            return Err(ControlError::BadRequest(
+                "an event is a JSON object".to_owned(),
+            ));
+        }
+        let text = event.to_string();
+        self.app.gw.with_session(agent, |s| {
+            s.emit_raw(text);
+            Ok(())
+        })
+    }
+
+    /// Sign the agent out from the gateway side (call released,
+    /// `AgentOther_ShutdownService` queued).
+    pub fn force_sign_out(&self, agent: &str) -> Result<(), ControlError> {
+        self.app.gw.force_sign_out(agent)
+    }
+
+    /// Issue a new GUID now; it goes out on the next poll or handshake answer.
+    pub fn rotate_guid(&self, agent: &str) -> Result<(), ControlError> {
+        self.app.gw.rotate_guid(agent)
+    }
+
+    /// Put the agent on rest for `length` as a supervisor would (used by the
+    /// scenario): `AgentState_SetRest_Success`, then `AgentState_Rest_Timeout`
+    /// after `length`.
+    pub fn start_rest(&self, agent: &str, length: Duration) -> Result<(), ControlError> {
+        let seconds = length.as_secs().clamp(1, 86_399) as u32;
+        self.app
+            .gw
+            .apply_for_control(agent, Op::Rest { seconds, cause: 0 }, Some(length))
+    }
+
+    /// End the agent's rest (`AgentState_CancelRest_Success`, `AgentState_Ready`).
+    pub fn end_rest(&self, agent: &str) -> Result<(), ControlError> {
+        self.app.gw.apply_for_control(agent, Op::CancelRest, None)
+    }
+
+    /// Break the next requests of a kind.
+    pub fn fault(&self, fault: Fault) {
+        self.app.faults.add(fault);
+    }
+
+    pub fn clear_faults(&self) {
+        self.app.faults.clear();
+    }
+
+    pub fn pending_faults(&self) -> Vec<Fault> {
+        self.app.faults.pending()
+    }
+
+    /// Every gateway request so far, secrets masked.
+    pub fn request_log(&self) -> Vec<LoggedRequest> {
+        self.app.log.entries()
+    }
+
+    pub fn clear_request_log(&self) {
+        self.app.log.clear();
+    }
+
+    /// Every event emitted for the agent, in order, across sessions.
+    pub fn emitted_events(&self, agent: &str) -> Vec<Value> {
+        parse_events(self.app.gw.emitted(agent))
+    }
+
+    /// Every event handed out to the agent (poll answers, acknowledged pushes).
+    pub fn delivered_events(&self, agent: &str) -> Vec<Value> {
+        parse_events(self.app.gw.delivered(agent))
+    }
+
+    /// Every push attempt so far.
+    pub fn push_log(&self) -> Vec<PushAttempt> {
+        crate::agents::lock(&self.app.gw.push_log).clone()
+    }
+
+    /// The current call's calldata.
+    pub fn calldata(&self, agent: &str) -> Option<String> {
+        self.app.gw.current_calldata(agent)
+    }
+
+    /// The agent's state; `None` for an agent not on the roster.
+    pub fn agent_state(&self, agent: &str) -> Option<AgentSnapshot> {
+        self.app.gw.snapshot(agent)
+    }
+
+    /// Every agent on the roster.
+    pub fn agents(&self) -> Vec<AgentSnapshot> {
+        let roster: Vec<String> = self.app.gw.cfg.roster.agents().map(str::to_owned).collect();
+        roster.iter().filter_map(|a| self.agent_state(a)).collect()
+    }
+
+    /// Stop the gateway listener and cut its connections; every session is
+    /// lost, as when the gateway process dies. The control API stays up.
+    pub async fn stop_gateway(&self) {
+        self.listener.stop().await;
+        self.app.gw.forget_sessions();
+    }
+
+    /// Listen again on the same port, with no session.
+    pub async fn start_gateway(&self) -> Result<(), ControlError> {
+        self.listener
+            .resume()
+            .await
+            .map_err(|e| ControlError::Listener(e.to_string()))
+    }
+
+    /// Stop, stay down for `down`, start again: a gateway restart.
+    pub async fn restart_gateway(&self, down: Duration) -> Result<(), ControlError> {
+        self.stop_gateway().await;
+        tokio::time::sleep(down).await;
+        self.start_gateway().await
+    }
+
+    pub fn gateway_running(&self) -> bool {
+        self.listener.is_running()
+    }
+}

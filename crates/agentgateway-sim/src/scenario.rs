@@ -1,0 +1,1 @@
+//! The scripted call-center day (see `run`).
