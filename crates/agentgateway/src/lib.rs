@@ -2,5 +2,25 @@
 //!
 //! This crate has no desktop dependency: the desktop app and `agentbar-cli`
 //! are two thin front ends on it.
+//!
+//! - [`secret`]: `Guid` and `Secret`, values that never print.
+//! - [`wire`]: the answer envelope and the `Set-GUID` header.
+//! - [`event`]: typed agent events, raw JSON kept.
+//! - [`retcode`]: what each gateway retcode means and what follows from it.
+//! - [`tls`]: which gateway certificates are trusted (roots or a pin).
+//! - [`client`]: one typed call per interface operation.
 
+pub mod client;
+pub mod event;
+pub mod push;
 pub mod retcode;
+pub mod secret;
+pub mod tls;
+pub mod wire;
+
+pub use client::{
+    AgentStatus, Client, ClientConfig, ClientError, PushRegistration, SignIn, SignInInfo, Transfer,
+};
+pub use event::{Event, EventKind};
+pub use secret::{Guid, Secret};
+pub use tls::Trust;

@@ -35,7 +35,9 @@ pub fn meaning(retcode: &str) -> &'static str {
         "100-020" => "the password has expired",
         "100-021" => "sign-in is already in progress",
         "110-016" => "the account is locked",
-        "105-005" | "105-006" | "105-007" => "the gateway is switching to its disaster-recovery site",
+        "105-005" | "105-006" | "105-007" => {
+            "the gateway is switching to its disaster-recovery site"
+        }
         "400-001" => "the call data was rejected",
         _ => "unknown gateway error",
     }

@@ -1,0 +1,920 @@
+//! Typed operations on the CC-Gateway agent interface (§2, §3, §5, §6).
+//!
+//! A [`Client`] is cheap to clone; clones share the HTTP connection pool, the
+//! current GUID and the current gateway. Every answer's `Set-GUID` replaces
+//! the GUID for all later calls, whichever operation received it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use reqwest::Method;
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value, json};
+use tokio::sync::watch;
+
+use crate::event::Event;
+use crate::retcode::{self, Consequence};
+use crate::secret::{Guid, Secret};
+use crate::tls::{TlsError, Trust};
+use crate::wire::{Envelope, parse_set_guid};
+
+/// Largest calldata value `setcalldataex` accepts (§6).
+pub const MAX_CALLDATA_BYTES: usize = 16 * 1024;
+
+/// What went wrong talking to the gateway.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ClientError {
+    /// The gateway says the agent is not signed in (`000-001`, `100-006`): stop and sign in again.
+    #[error("signed out by the gateway ({retcode}: {})", retcode::meaning(.retcode))]
+    SignedOut { retcode: String },
+    /// The GUID was refused (`000-003`): the session has expired.
+    #[error("the session has expired (000-003: {})", retcode::meaning("000-003"))]
+    GuidExpired,
+    /// Disaster-recovery switchover (`105-005/6/7`): sign in again.
+    #[error("gateway switchover ({retcode}: {})", retcode::meaning(.retcode))]
+    DisasterRecovery { retcode: String },
+    /// Any other failure retcode; the session goes on.
+    #[error("gateway refused ({retcode}: {})", retcode::meaning(.retcode))]
+    Gateway { retcode: String },
+    /// An HTTP status other than 200.
+    #[error("gateway answered HTTP {status}")]
+    HttpStatus { status: u16 },
+    /// The gateway's certificate is not trusted (wrong CA, wrong pin, expired, wrong name).
+    #[error("the gateway's certificate is not trusted: {detail}")]
+    CertificateNotTrusted { detail: String },
+    /// The gateway cannot be reached (refused, no route, DNS).
+    #[error("the gateway is unreachable: {detail}")]
+    Unreachable { detail: String },
+    /// No answer within the time limit.
+    #[error("the gateway did not answer in time")]
+    Timeout,
+    /// Any other transport failure (connection reset mid-answer, TLS protocol error).
+    #[error("transport failure: {detail}")]
+    Transport { detail: String },
+    /// The answer was not the JSON the interface promises.
+    #[error("malformed answer from the gateway: {detail}")]
+    Malformed { detail: String },
+    /// No GUID yet: sign in first.
+    #[error("not signed in: no session identifier")]
+    NoSession,
+    /// A parameter is outside what the interface accepts; nothing was sent.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// The TLS configuration could not be built.
+    #[error(transparent)]
+    Tls(#[from] Arc<TlsError>),
+}
+
+impl ClientError {
+    /// A stable name for the UI to branch on.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientError::SignedOut { .. } => "signedOut",
+            ClientError::GuidExpired => "guidExpired",
+            ClientError::DisasterRecovery { .. } => "disasterRecovery",
+            ClientError::Gateway { .. } => "gateway",
+            ClientError::HttpStatus { .. } => "httpStatus",
+            ClientError::CertificateNotTrusted { .. } => "certificateNotTrusted",
+            ClientError::Unreachable { .. } => "unreachable",
+            ClientError::Timeout => "timeout",
+            ClientError::Transport { .. } => "transport",
+            ClientError::Malformed { .. } => "malformed",
+            ClientError::NoSession => "noSession",
+            ClientError::InvalidArgument(_) => "invalidArgument",
+            ClientError::Tls(_) => "tlsConfig",
+        }
+    }
+
+    /// The gateway retcode, when the gateway gave one.
+    pub fn retcode(&self) -> Option<&str> {
+        match self {
+            ClientError::SignedOut { retcode }
+            | ClientError::DisasterRecovery { retcode }
+            | ClientError::Gateway { retcode } => Some(retcode),
+            ClientError::GuidExpired => Some("000-003"),
+            _ => None,
+        }
+    }
+
+    /// True for failures of the connection itself (worth a retry with back-off).
+    pub fn is_transport(&self) -> bool {
+        matches!(
+            self,
+            ClientError::CertificateNotTrusted { .. }
+                | ClientError::Unreachable { .. }
+                | ClientError::Timeout
+                | ClientError::Transport { .. }
+        )
+    }
+
+    /// True when the gateway no longer knows this session.
+    pub fn is_signed_out(&self) -> bool {
+        matches!(
+            self,
+            ClientError::SignedOut { .. } | ClientError::GuidExpired
+        )
+    }
+
+    fn from_retcode(code: &str) -> ClientError {
+        match (retcode::consequence(code), code) {
+            (Consequence::SignedOut, "000-003") => ClientError::GuidExpired,
+            (Consequence::SignedOut, _) => ClientError::SignedOut {
+                retcode: code.to_owned(),
+            },
+            (Consequence::SignInAgain, _) => ClientError::DisasterRecovery {
+                retcode: code.to_owned(),
+            },
+            _ => ClientError::Gateway {
+                retcode: code.to_owned(),
+            },
+        }
+    }
+
+    fn from_reqwest(err: reqwest::Error) -> ClientError {
+        // The URL may carry calldata: drop it before anything is rendered.
+        let err = err.without_url();
+        let detail = chain_text(&err);
+        if let Some(tls) = rustls_error(&err) {
+            return match tls {
+                rustls::Error::InvalidCertificate(_)
+                | rustls::Error::NoCertificatesPresented
+                | rustls::Error::InvalidCertRevocationList(_) => {
+                    ClientError::CertificateNotTrusted {
+                        detail: tls.to_string(),
+                    }
+                }
+                other => ClientError::Transport {
+                    detail: format!("TLS handshake failed: {other}"),
+                },
+            };
+        }
+        if err.is_timeout() {
+            ClientError::Timeout
+        } else if err.is_connect() {
+            ClientError::Unreachable { detail }
+        } else {
+            ClientError::Transport { detail }
+        }
+    }
+}
+
+impl Serialize for ClientError {
+    /// `{ kind, message }`, so the UI branches on `kind`, never on text.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("ClientError", 3)?;
+        st.serialize_field("kind", self.kind())?;
+        st.serialize_field("message", &self.to_string())?;
+        st.serialize_field("retcode", &self.retcode())?;
+        st.end()
+    }
+}
+
+fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let t = e.to_string();
+        if parts.last() != Some(&t) {
+            parts.push(t);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
+fn rustls_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(r) = e.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && let Some(r) = inner.downcast_ref::<rustls::Error>()
+        {
+            return Some(r);
+        }
+        cur = e.source();
+    }
+    None
+}
+
+/// How to reach the gateway(s).
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The agent ID ("workNo"), digits.
+    pub agent_id: String,
+    /// Base URLs, primary first, e.g. `https://gw:8043/agentgateway/resource`.
+    pub gateways: Vec<String>,
+    /// Which certificates to trust.
+    pub trust: Trust,
+    /// How long the gateway holds an empty event poll (default 10 s).
+    pub hold_time: Duration,
+    /// Time limit for every other call.
+    pub request_timeout: Duration,
+}
+
+impl ClientConfig {
+    /// Defaults for one agent on the given gateways.
+    pub fn new(agent_id: impl Into<String>, gateways: Vec<String>, trust: Trust) -> Self {
+        ClientConfig {
+            agent_id: agent_id.into(),
+            gateways,
+            trust,
+            hold_time: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// Time limit for an event poll: a bit above the gateway's hold time.
+    pub fn poll_timeout(&self) -> Duration {
+        self.hold_time + self.hold_time / 2
+    }
+}
+
+/// Sign-in parameters (§2).
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    pub password: Secret,
+    /// The softphone number.
+    pub phone_number: String,
+    pub auto_answer: Option<bool>,
+    pub auto_enter_idle: Option<bool>,
+    pub release_phone: Option<bool>,
+    /// 4 PC+phone, 11 PC+phone video.
+    pub agent_type: Option<u8>,
+    /// State after sign-in: 3 busy, 4 idle, 5 wrap-up.
+    pub status: Option<u8>,
+    pub ip: Option<String>,
+    /// Push mode: where the gateway posts events, and the token it sends.
+    pub push: Option<PushRegistration>,
+}
+
+impl SignIn {
+    /// Plain polling-mode sign-in with the gateway's defaults.
+    pub fn new(password: Secret, phone_number: impl Into<String>) -> Self {
+        SignIn {
+            password,
+            phone_number: phone_number.into(),
+            auto_answer: None,
+            auto_enter_idle: None,
+            release_phone: None,
+            agent_type: None,
+            status: None,
+            ip: None,
+            push: None,
+        }
+    }
+
+    fn body(&self) -> Result<Value, ClientError> {
+        let bad = |m: &str| Err(ClientError::InvalidArgument(m.to_owned()));
+        if self.password.is_empty() || self.password.len() > 32 {
+            return bad("the password must be 1 to 32 characters");
+        }
+        if self.phone_number.is_empty() || self.phone_number.len() > 24 {
+            return bad("the phone number must be 1 to 24 characters");
+        }
+        let mut m = Map::new();
+        m.insert("password".into(), json!(self.password.expose()));
+        m.insert("phonenum".into(), json!(self.phone_number));
+        let mut opt = |k: &str, v: Option<Value>| {
+            if let Some(v) = v {
+                m.insert(k.into(), v);
+            }
+        };
+        opt("autoanswer", self.auto_answer.map(Value::from));
+        opt("autoenteridle", self.auto_enter_idle.map(Value::from));
+        opt("releasephone", self.release_phone.map(Value::from));
+        opt("agenttype", self.agent_type.map(Value::from));
+        opt("status", self.status.map(Value::from));
+        opt("ip", self.ip.clone().map(Value::from));
+        if let Some(p) = &self.push {
+            if p.callback_uri.is_empty() || p.callback_uri.len() > 200 {
+                return bad("the callback URI must be 1 to 200 characters");
+            }
+            let tok = p.service_token.expose();
+            if tok.is_empty() || tok.len() > 50 || !tok.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return bad("the service token must be 1 to 50 letters and digits");
+            }
+            m.insert("callBackUri".into(), json!(p.callback_uri));
+            m.insert("serviceToken".into(), json!(tok));
+        }
+        Ok(Value::Object(m))
+    }
+}
+
+/// Push-mode registration given at sign-in.
+#[derive(Debug, Clone)]
+pub struct PushRegistration {
+    pub callback_uri: String,
+    pub service_token: Secret,
+}
+
+/// What the sign-in answer tells (§2).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInInfo {
+    pub vdn_id: Option<String>,
+    pub work_no: Option<String>,
+    pub media_type: Option<String>,
+    pub login_time: Option<String>,
+    /// The password must be changed.
+    pub is_force_change: bool,
+    pub server_name: Option<String>,
+    /// Days until the password expires.
+    pub time_remaining_days: Option<i64>,
+}
+
+impl SignInInfo {
+    fn from_result(r: &Value) -> SignInInfo {
+        let t = |k: &str| {
+            r.get(k).and_then(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                Value::Bool(b) => Some(b.to_string()),
+                _ => None,
+            })
+        };
+        SignInInfo {
+            vdn_id: t("vdnid"),
+            work_no: t("workno"),
+            media_type: t("mediatype"),
+            login_time: t("loginTime"),
+            is_force_change: t("isForceChange").is_some_and(|s| s == "true"),
+            server_name: t("serverName"),
+            time_remaining_days: t("timeRemaining").and_then(|s| s.parse().ok()),
+        }
+    }
+}
+
+/// The agent's state as `agentstatus` reports it (§2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AgentStatus {
+    Unknown,
+    SigningIn,
+    SignedOut,
+    Busy,
+    Idle,
+    WrapUp,
+    Talking,
+    Rest,
+    PreRest,
+}
+
+impl AgentStatus {
+    /// From the numeric status code.
+    pub fn from_code(code: i64) -> AgentStatus {
+        match code {
+            1 => AgentStatus::SigningIn,
+            2 => AgentStatus::SignedOut,
+            3 => AgentStatus::Busy,
+            4 | 6 => AgentStatus::Idle,
+            5 => AgentStatus::WrapUp,
+            7 => AgentStatus::Talking,
+            8 => AgentStatus::Rest,
+            9 => AgentStatus::PreRest,
+            _ => AgentStatus::Unknown,
+        }
+    }
+
+    fn from_result(r: &Value) -> AgentStatus {
+        fn code(v: &Value) -> Option<i64> {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        }
+        let c = code(r).or_else(|| {
+            ["status", "agentStatus", "agentState", "state"]
+                .iter()
+                .find_map(|k| r.get(*k).and_then(code))
+        });
+        c.map_or(AgentStatus::Unknown, AgentStatus::from_code)
+    }
+}
+
+/// Transfer parameters (§5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transfer {
+    pub device_type: u8,
+    pub address: String,
+    pub mode: u8,
+    /// Further fields passed as given.
+    pub extra: Map<String, Value>,
+}
+
+/// One successful answer.
+struct Answer {
+    envelope: Envelope,
+    /// The answer carried a `Set-GUID` header.
+    set_guid: bool,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    cfg: ClientConfig,
+    current: AtomicUsize,
+    guid: watch::Sender<Option<Guid>>,
+}
+
+/// A client for one agent on one or more gateways.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("agent", &self.inner.cfg.agent_id)
+            .field("gateway", &self.gateway_url())
+            .finish()
+    }
+}
+
+impl Client {
+    /// Builds the client (TLS included); sends nothing.
+    pub fn new(cfg: ClientConfig) -> Result<Client, ClientError> {
+        if cfg.agent_id.is_empty() || !cfg.agent_id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ClientError::InvalidArgument(
+                "the agent ID must be digits".into(),
+            ));
+        }
+        if cfg.gateways.is_empty() {
+            return Err(ClientError::InvalidArgument(
+                "at least one gateway URL is needed".into(),
+            ));
+        }
+        let tls = cfg.trust.client_config().map_err(Arc::new)?;
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .connect_timeout(Duration::from_secs(5))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(ClientError::from_reqwest)?;
+        let (guid, _) = watch::channel(None);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                cfg,
+                current: AtomicUsize::new(0),
+                guid,
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.cfg
+    }
+
+    pub fn agent_id(&self) -> &str {
+        &self.inner.cfg.agent_id
+    }
+
+    /// Index of the gateway in use (0 = primary).
+    pub fn gateway_index(&self) -> usize {
+        self.inner.current.load(Ordering::SeqCst)
+    }
+
+    /// The base URL in use.
+    pub fn gateway_url(&self) -> &str {
+        let gws = &self.inner.cfg.gateways;
+        &gws[self.gateway_index() % gws.len()]
+    }
+
+    /// Moves to the next gateway in the list (wrapping); returns its index.
+    pub fn switch_gateway(&self) -> usize {
+        let n = self.inner.cfg.gateways.len();
+        let next = (self.gateway_index() + 1) % n;
+        self.inner.current.store(next, Ordering::SeqCst);
+        next
+    }
+
+    /// The current GUID.
+    pub fn guid(&self) -> Option<Guid> {
+        self.inner.guid.borrow().clone()
+    }
+
+    /// Uses a GUID obtained earlier (resuming a stored session).
+    pub fn set_guid(&self, guid: Guid) {
+        self.inner.guid.send_if_modified(|cur| {
+            let changed = cur.as_ref() != Some(&guid);
+            *cur = Some(guid);
+            changed
+        });
+    }
+
+    /// Forgets the GUID.
+    pub fn clear_guid(&self) {
+        self.inner.guid.send_if_modified(|cur| cur.take().is_some());
+    }
+
+    /// Watches the GUID: every change (sign-in, rotation) is seen here.
+    pub fn watch_guid(&self) -> watch::Receiver<Option<Guid>> {
+        self.inner.guid.subscribe()
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Value>,
+        with_guid: bool,
+        timeout: Duration,
+    ) -> Result<Answer, ClientError> {
+        let url = format!("{}{}", self.gateway_url().trim_end_matches('/'), path);
+        let mut req = self
+            .inner
+            .http
+            .request(method, url)
+            .timeout(timeout)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/json; charset=UTF-8",
+            );
+        if with_guid {
+            let guid = self.guid().ok_or(ClientError::NoSession)?;
+            req = req.header("Guid", guid.expose());
+        }
+        if !query.is_empty() {
+            req = req.query(query);
+        }
+        if let Some(b) = body {
+            req = req.body(b.to_string());
+        }
+        let resp = req.send().await.map_err(ClientError::from_reqwest)?;
+        let set_guid = resp
+            .headers()
+            .get_all("Set-GUID")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(parse_set_guid);
+        let had_set_guid = set_guid.is_some();
+        if let Some(g) = set_guid {
+            let rotated = self.guid().is_some_and(|cur| cur != g);
+            self.set_guid(g);
+            if rotated {
+                tracing::debug!(path, "gateway issued a new session identifier");
+            }
+        }
+        let status = resp.status().as_u16();
+        if status != 200 {
+            return Err(ClientError::HttpStatus { status });
+        }
+        let bytes = resp.bytes().await.map_err(ClientError::from_reqwest)?;
+        let envelope = Envelope::parse(&bytes).ok_or_else(|| ClientError::Malformed {
+            detail: format!("not a JSON answer with a retcode ({} bytes)", bytes.len()),
+        })?;
+        if envelope.retcode != "0" {
+            return Err(ClientError::from_retcode(&envelope.retcode));
+        }
+        Ok(Answer {
+            envelope,
+            set_guid: had_set_guid,
+        })
+    }
+
+    async fn op(&self, method: Method, path: String) -> Result<(), ClientError> {
+        let t = self.inner.cfg.request_timeout;
+        self.call(method, &path, &[], None, true, t)
+            .await
+            .map(|_| ())
+    }
+
+    fn agent_path(&self, family: &str, action: &str) -> String {
+        let a = &self.inner.cfg.agent_id;
+        if action.is_empty() {
+            format!("/{family}/{a}")
+        } else {
+            format!("/{family}/{a}/{action}")
+        }
+    }
+
+    async fn sign_in_at(&self, req: &SignIn, path: String) -> Result<SignInInfo, ClientError> {
+        let body = req.body()?;
+        let t = self.inner.cfg.request_timeout;
+        let ans = self
+            .call(Method::PUT, &path, &[], Some(body), false, t)
+            .await?;
+        if !ans.set_guid {
+            return Err(ClientError::Malformed {
+                detail: "the sign-in answer carried no Set-GUID".into(),
+            });
+        }
+        Ok(SignInInfo::from_result(&ans.envelope.result))
+    }
+
+    /// `PUT /onlineagent/{agentid}`.
+    pub async fn sign_in(&self, req: &SignIn) -> Result<SignInInfo, ClientError> {
+        self.sign_in_at(req, self.agent_path("onlineagent", ""))
+            .await
+    }
+
+    /// `PUT /onlineagent/{agentid}/forcelogin`: takes over a session held elsewhere.
+    pub async fn force_sign_in(&self, req: &SignIn) -> Result<SignInInfo, ClientError> {
+        self.sign_in_at(req, self.agent_path("onlineagent", "forcelogin"))
+            .await
+    }
+
+    /// `DELETE /onlineagent/{agentid}/logout` (refused while talking).
+    pub async fn sign_out(&self) -> Result<(), ClientError> {
+        self.op(Method::DELETE, self.agent_path("onlineagent", "logout"))
+            .await
+    }
+
+    /// `DELETE /onlineagent/{agentid}/forcelogout`: releases the current call.
+    pub async fn force_sign_out(&self) -> Result<(), ClientError> {
+        self.op(
+            Method::DELETE,
+            self.agent_path("onlineagent", "forcelogout"),
+        )
+        .await
+    }
+
+    /// `POST /onlineagent/{agentid}/handshake`: the push-mode heartbeat.
+    pub async fn handshake(&self) -> Result<(), ClientError> {
+        self.op(Method::POST, self.agent_path("onlineagent", "handshake"))
+            .await
+    }
+
+    /// `PUT /onlineagent/{agentid}/updateGuid`: asks for a fresh GUID.
+    pub async fn update_guid(&self) -> Result<(), ClientError> {
+        self.op(Method::PUT, self.agent_path("onlineagent", "updateGuid"))
+            .await
+    }
+
+    /// `GET /onlineagent/{agentid}/agentstatus`.
+    pub async fn agent_status(&self) -> Result<AgentStatus, ClientError> {
+        let t = self.inner.cfg.request_timeout;
+        let ans = self
+            .call(
+                Method::GET,
+                &self.agent_path("onlineagent", "agentstatus"),
+                &[],
+                None,
+                true,
+                t,
+            )
+            .await?;
+        Ok(AgentStatus::from_result(&ans.envelope.result))
+    }
+
+    /// `GET /agentevent/{agentid}[?calldata=]`: one long poll; `None` when
+    /// the gateway held the request and had nothing.
+    pub async fn poll_event(&self, calldata: Option<&str>) -> Result<Option<Event>, ClientError> {
+        let t = self.inner.cfg.poll_timeout();
+        let q: Vec<(&str, &str)> = calldata.map(|c| ("calldata", c)).into_iter().collect();
+        let ans = self
+            .call(
+                Method::GET,
+                &self.agent_path("agentevent", ""),
+                &q,
+                None,
+                true,
+                t,
+            )
+            .await?;
+        Ok(ans.envelope.event.map(Event::from_json))
+    }
+
+    /// `POST /onlineagent/{agentid}/sayfree`.
+    pub async fn say_free(&self) -> Result<(), ClientError> {
+        self.op(Method::POST, self.agent_path("onlineagent", "sayfree"))
+            .await
+    }
+
+    /// `POST /onlineagent/{agentid}/saybusy[?reason=]` (reason 200..=250).
+    pub async fn say_busy(&self, reason: Option<u16>) -> Result<(), ClientError> {
+        let path = self.agent_path("onlineagent", "saybusy");
+        let t = self.inner.cfg.request_timeout;
+        match reason {
+            Some(r) if !(200..=250).contains(&r) => Err(ClientError::InvalidArgument(
+                "the busy reason must be 200 to 250".into(),
+            )),
+            Some(r) => {
+                let r = r.to_string();
+                self.call(Method::POST, &path, &[("reason", &r)], None, true, t)
+                    .await
+                    .map(|_| ())
+            }
+            None => self.op(Method::POST, path).await,
+        }
+    }
+
+    /// `POST /onlineagent/{agentid}/cancelbusy`.
+    pub async fn cancel_busy(&self) -> Result<(), ClientError> {
+        self.op(Method::POST, self.agent_path("onlineagent", "cancelbusy"))
+            .await
+    }
+
+    /// `POST /onlineagent/{agentid}/rest/{seconds}/{cause}` (1..=86399 s, cause 0..=255).
+    pub async fn rest(&self, seconds: u32, cause: u8) -> Result<(), ClientError> {
+        if !(1..=86399).contains(&seconds) {
+            return Err(ClientError::InvalidArgument(
+                "the rest time must be 1 to 86399 seconds".into(),
+            ));
+        }
+        let path = self.agent_path("onlineagent", &format!("rest/{seconds}/{cause}"));
+        self.op(Method::POST, path).await
+    }
+
+    /// `POST /onlineagent/{agentid}/cancelrest`.
+    pub async fn cancel_rest(&self) -> Result<(), ClientError> {
+        self.op(Method::POST, self.agent_path("onlineagent", "cancelrest"))
+            .await
+    }
+
+    /// `POST /onlineagent/{agentid}/work`: enter wrap-up.
+    pub async fn work(&self) -> Result<(), ClientError> {
+        self.op(Method::POST, self.agent_path("onlineagent", "work"))
+            .await
+    }
+
+    /// `POST /onlineagent/{agentid}/cancelwork`: leave wrap-up.
+    pub async fn cancel_work(&self) -> Result<(), ClientError> {
+        self.op(Method::POST, self.agent_path("onlineagent", "cancelwork"))
+            .await
+    }
+
+    /// `PUT /voicecall/{agentid}/answer`.
+    pub async fn answer(&self) -> Result<(), ClientError> {
+        self.op(Method::PUT, self.agent_path("voicecall", "answer"))
+            .await
+    }
+
+    /// `DELETE /voicecall/{agentid}/release`: hang up.
+    pub async fn release(&self) -> Result<(), ClientError> {
+        self.op(Method::DELETE, self.agent_path("voicecall", "release"))
+            .await
+    }
+
+    /// `POST /voicecall/{agentid}/hold`.
+    pub async fn hold(&self) -> Result<(), ClientError> {
+        self.op(Method::POST, self.agent_path("voicecall", "hold"))
+            .await
+    }
+
+    /// `POST /voicecall/{agentid}/gethold?callid=`: take a held call back.
+    pub async fn get_hold(&self, callid: &str) -> Result<(), ClientError> {
+        let t = self.inner.cfg.request_timeout;
+        let path = self.agent_path("voicecall", "gethold");
+        self.call(Method::POST, &path, &[("callid", callid)], None, true, t)
+            .await
+            .map(|_| ())
+    }
+
+    /// `POST /voicecall/{agentid}/transfer`.
+    pub async fn transfer(&self, req: &Transfer) -> Result<(), ClientError> {
+        let mut body = req.extra.clone();
+        body.insert("devicetype".into(), json!(req.device_type));
+        body.insert("address".into(), json!(req.address));
+        body.insert("mode".into(), json!(req.mode));
+        let t = self.inner.cfg.request_timeout;
+        let path = self.agent_path("voicecall", "transfer");
+        self.call(Method::POST, &path, &[], Some(Value::Object(body)), true, t)
+            .await
+            .map(|_| ())
+    }
+
+    /// `PUT /calldata/{agentid}/setcalldataex` (at most 16 KB).
+    pub async fn set_calldata(
+        &self,
+        callid: &str,
+        calldata: &str,
+        base64_encoded: bool,
+    ) -> Result<(), ClientError> {
+        if calldata.len() > MAX_CALLDATA_BYTES {
+            return Err(ClientError::InvalidArgument(format!(
+                "call data is {} bytes, the limit is {MAX_CALLDATA_BYTES}",
+                calldata.len()
+            )));
+        }
+        let body = json!({"callid": callid, "calldata": calldata, "isDataEncoded": base64_encoded});
+        let t = self.inner.cfg.request_timeout;
+        let path = self.agent_path("calldata", "setcalldataex");
+        self.call(Method::PUT, &path, &[], Some(body), true, t)
+            .await
+            .map(|_| ())
+    }
+
+    /// `GET /calldata/{agentid}/appdata?callId=`: the call data of a call.
+    pub async fn app_data(&self, callid: &str) -> Result<String, ClientError> {
+        let t = self.inner.cfg.request_timeout;
+        let path = self.agent_path("calldata", "appdata");
+        let ans = self
+            .call(Method::GET, &path, &[("callId", callid)], None, true, t)
+            .await?;
+        Ok(match ans.envelope.result {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            other => other.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retcodes_map_to_typed_errors() {
+        assert!(matches!(
+            ClientError::from_retcode("000-003"),
+            ClientError::GuidExpired
+        ));
+        assert!(matches!(
+            ClientError::from_retcode("100-006"),
+            ClientError::SignedOut { .. }
+        ));
+        assert!(matches!(
+            ClientError::from_retcode("000-001"),
+            ClientError::SignedOut { .. }
+        ));
+        assert!(matches!(
+            ClientError::from_retcode("105-006"),
+            ClientError::DisasterRecovery { .. }
+        ));
+        let e = ClientError::from_retcode("100-009");
+        assert_eq!(e.retcode(), Some("100-009"));
+        assert!(e.to_string().contains("does not allow"));
+        let v = serde_json::to_value(&e).expect("serializes");
+        assert_eq!(v["kind"], "gateway");
+        assert_eq!(v["retcode"], "100-009");
+    }
+
+    #[test]
+    fn sign_in_body_checks_and_never_shows_the_password() {
+        let mut s = SignIn::new(Secret::new("Agent#101"), "7001");
+        s.status = Some(3);
+        let b = s.body().expect("valid");
+        assert_eq!(b["password"], "Agent#101");
+        assert_eq!(b["phonenum"], "7001");
+        assert_eq!(b["status"], 3);
+        assert!(b.get("callBackUri").is_none());
+        assert!(!format!("{s:?}").contains("Agent#101"));
+        s.push = Some(PushRegistration {
+            callback_uri: "https://127.0.0.1:9/p".into(),
+            service_token: Secret::new("bad token!"),
+        });
+        assert!(matches!(s.body(), Err(ClientError::InvalidArgument(_))));
+        let long = SignIn::new(Secret::new("x".repeat(33)), "1");
+        assert!(matches!(long.body(), Err(ClientError::InvalidArgument(_))));
+    }
+
+    #[test]
+    fn agent_status_reads_numbers_strings_and_objects() {
+        assert_eq!(AgentStatus::from_result(&json!(4)), AgentStatus::Idle);
+        assert_eq!(AgentStatus::from_result(&json!("7")), AgentStatus::Talking);
+        assert_eq!(
+            AgentStatus::from_result(&json!({"status": 8})),
+            AgentStatus::Rest
+        );
+        assert_eq!(AgentStatus::from_result(&json!(null)), AgentStatus::Unknown);
+        assert_eq!(AgentStatus::from_code(6), AgentStatus::Idle);
+    }
+
+    #[test]
+    fn sign_in_info_reads_the_sample_answer() {
+        let r = json!({"vdnid":1,"workno":"291","mediatype":"TTF","loginTime":"1471585949806",
+            "isForceChange":"false","serverName":"AgentGateway","timeRemaining":"9"});
+        let i = SignInInfo::from_result(&r);
+        assert_eq!(i.vdn_id.as_deref(), Some("1"));
+        assert_eq!(i.time_remaining_days, Some(9));
+        assert!(!i.is_force_change);
+    }
+
+    #[tokio::test]
+    async fn local_checks_send_nothing() {
+        let c = Client::new(ClientConfig::new(
+            "101",
+            vec!["https://127.0.0.1:9/agentgateway/resource".into()],
+            Trust::Pinned([0; 32]),
+        ))
+        .expect("client");
+        assert!(matches!(c.say_free().await, Err(ClientError::NoSession)));
+        c.set_guid(Guid::new("g"));
+        let big = "x".repeat(MAX_CALLDATA_BYTES + 1);
+        assert!(matches!(
+            c.set_calldata("c", &big, false).await,
+            Err(ClientError::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            c.rest(0, 1).await,
+            Err(ClientError::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            c.say_busy(Some(12)).await,
+            Err(ClientError::InvalidArgument(_))
+        ));
+        assert!(
+            Client::new(ClientConfig::new(
+                "abc",
+                vec!["x".into()],
+                Trust::Pinned([0; 32])
+            ))
+            .is_err()
+        );
+    }
+}
