@@ -12,7 +12,6 @@
 
 pub mod client;
 pub mod event;
-pub mod push;
 pub mod retcode;
 pub mod secret;
 pub mod tls;
