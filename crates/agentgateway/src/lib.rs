@@ -10,6 +10,7 @@
 //! - [`tls`]: which gateway certificates are trusted (roots or a pin).
 //! - [`client`]: one typed call per interface operation.
 
+pub mod bar;
 pub mod client;
 pub mod event;
 pub mod retcode;
@@ -17,6 +18,7 @@ pub mod secret;
 pub mod tls;
 pub mod wire;
 
+pub use bar::{AgentState, BarState, Health};
 pub use client::{
     AgentStatus, Client, ClientConfig, ClientError, PushRegistration, SignIn, SignInInfo, Transfer,
 };
