@@ -15,6 +15,7 @@ pub mod client;
 pub mod event;
 pub mod retcode;
 pub mod secret;
+pub mod session;
 pub mod tls;
 pub mod wire;
 
@@ -24,4 +25,5 @@ pub use client::{
 };
 pub use event::{Event, EventKind};
 pub use secret::{Guid, Secret};
+pub use session::{PollTiming, Session, SessionConfig, SessionError, Subscription, Update};
 pub use tls::Trust;
