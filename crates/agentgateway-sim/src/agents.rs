@@ -583,11 +583,10 @@ impl Gateway {
                 _ = tokio::time::sleep(after) => {
                     if let Some(gw) = gw.upgrade() {
                         let slots = gw.slots();
-                        if let Some(s) = slots.get(&agent).and_then(|s| s.session.as_ref()) {
-                            if s.rest_generation == generation && s.work == Work::Rest {
+                        if let Some(s) = slots.get(&agent).and_then(|s| s.session.as_ref())
+                            && s.rest_generation == generation && s.work == Work::Rest {
                                 s.emit("AgentState_Rest_Timeout", Value::Null);
                             }
-                        }
                     }
                 }
             }
@@ -609,11 +608,9 @@ impl Gateway {
                 let idle = slot.session.as_ref().is_some_and(|s| {
                     s.polls_waiting == 0 && now.duration_since(s.last_heard) >= timeout
                 });
-                if idle {
-                    if let Some(session) = slot.session.take() {
-                        tracing::info!(agent = %agent, "agent signed out for inactivity");
-                        end_session(session, true);
-                    }
+                if idle && let Some(session) = slot.session.take() {
+                    tracing::info!(agent = %agent, "agent signed out for inactivity");
+                    end_session(session, true);
                 }
             }
         }
@@ -733,11 +730,9 @@ impl Gateway {
 /// `AgentOther_ShutdownService`, wake pollers and stop its timers. A push
 /// client makes one last attempt at what is left.
 pub fn end_session(mut session: Session, release_call: bool) {
-    if release_call {
-        if let Some(call) = session.call.take() {
-            session.emit("AgentEvent_Call_Release", json!(call.id));
-            session.emit("AgentOther_PhoneRelease", json!({"phoneState": 3}));
-        }
+    if release_call && let Some(call) = session.call.take() {
+        session.emit("AgentEvent_Call_Release", json!(call.id));
+        session.emit("AgentOther_PhoneRelease", json!({"phoneState": 3}));
     }
     session.emit(
         "AgentOther_ShutdownService",
@@ -799,11 +794,11 @@ struct PollWaiting<'a> {
 impl Drop for PollWaiting<'_> {
     fn drop(&mut self) {
         let mut slots = self.gw.slots();
-        if let Some(session) = slots.get_mut(self.agent).and_then(|s| s.session.as_mut()) {
-            if Arc::ptr_eq(&session.queue, &self.queue) {
-                session.polls_waiting = session.polls_waiting.saturating_sub(1);
-                session.last_heard = Instant::now();
-            }
+        if let Some(session) = slots.get_mut(self.agent).and_then(|s| s.session.as_mut())
+            && Arc::ptr_eq(&session.queue, &self.queue)
+        {
+            session.polls_waiting = session.polls_waiting.saturating_sub(1);
+            session.last_heard = Instant::now();
         }
     }
 }

@@ -159,11 +159,11 @@ async fn answer(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Body>,
                 gateway::handle(&app.gw, &parts.method, &path, query, &parts.headers, &body).await;
             entry.retcode = retcode_of(&reply.body);
             let mut response = full(status, CONTENT_TYPE, reply.body);
-            if let Some(guid) = reply.set_guid {
-                if let Ok(value) = HeaderValue::from_str(&format!("JSESSIONID={guid}")) {
-                    response.headers_mut().insert("Set-GUID", value);
-                    entry.set_guid = true;
-                }
+            if let Some(guid) = reply.set_guid
+                && let Ok(value) = HeaderValue::from_str(&format!("JSESSIONID={guid}"))
+            {
+                response.headers_mut().insert("Set-GUID", value);
+                entry.set_guid = true;
             }
             response
         }

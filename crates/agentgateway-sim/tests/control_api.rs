@@ -1,4 +1,5 @@
 //! The control API over HTTP, and gateway restarts.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 mod common;
 

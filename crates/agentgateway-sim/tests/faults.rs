@@ -1,4 +1,5 @@
 //! Faults on the wire, and the request log's masking.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Connection-bar operations and calldata: the events each one emits and
 //! the retcodes of refused ones.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The long poll: holding, releasing, one event per answer, order, calldata.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 mod common;
 

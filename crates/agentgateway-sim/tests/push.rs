@@ -1,5 +1,6 @@
 //! Push delivery to a small HTTPS receiver with a self-signed certificate:
 //! headers, body, batching, retry with back-off, the GUID on handshakes.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Sign-in, sign-out, GUIDs, status and the raw shape of their answers.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 mod common;
 

@@ -1,6 +1,6 @@
 //! Shared helpers: a simulator with short timings, an HTTPS client that
 //! trusts its generated CA, and raw-wire request helpers.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::time::Duration;
 
