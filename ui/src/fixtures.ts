@@ -1,0 +1,124 @@
+/** Sample data for tests and the preview page; never imported by the app. */
+import type { BarView, CallView, EventRecord, Settings, Snapshot } from "./api";
+import { DEFAULT_SETTINGS, SIGNED_OUT_BAR } from "./model";
+
+export const SETTINGS: Settings = {
+  ...DEFAULT_SETTINGS,
+  gateways: ["https://cc-gw1.example.com:8043", "https://cc-gw2.example.com:8043"],
+  agentId: "1001",
+  phone: "4001",
+};
+
+export function bar(now: number, patch: Partial<BarView> = {}): BarView {
+  return {
+    ...SIGNED_OUT_BAR,
+    agentId: "1001",
+    state: "idle",
+    stateSince: now - 154_000,
+    health: { kind: "connected", since: now - 3_600_000, reason: null, gateway: SETTINGS.gateways[0] ?? null },
+    ...patch,
+  };
+}
+
+export function call(now: number, patch: Partial<CallView> = {}): CallView {
+  return {
+    callId: "1712345678-1001",
+    caller: "+49 30 1234567",
+    called: "4001",
+    direction: "inbound",
+    media: "voice",
+    held: false,
+    since: now - 7_000,
+    answeredAt: null,
+    calldata: null,
+    ...patch,
+  };
+}
+
+const TYPES = [
+  "AgentOther_InService",
+  "AgentState_Ready",
+  "AgentEvent_Ringing",
+  "AgentEvent_Talking",
+  "AgentState_Busy",
+  "AgentEvent_Call_Release",
+  "AgentEvent_Customer_Release",
+  "AgentOther_PhoneRelease",
+  "AgentState_Work",
+  "AgentState_CancelWork_Success",
+  "AgentState_Ready",
+];
+
+/** `count` events, oldest first, ending `endAgo` ms before `now`. */
+export function events(now: number, count = TYPES.length, endAgo = 8_000): EventRecord[] {
+  return Array.from({ length: count }, (_, i) => {
+    const eventType = TYPES[i % TYPES.length] ?? "AgentState_Ready";
+    return {
+      seq: i + 1,
+      receivedAt: now - endAgo - (count - 1 - i) * 9_000,
+      eventType,
+      raw: { eventType, workNo: "1001", content: null },
+    };
+  });
+}
+
+export function snapshot(now: number, patch: Partial<Snapshot> = {}): Snapshot {
+  return { bar: bar(now), events: events(now), settings: SETTINGS, passwordRemembered: false, ...patch };
+}
+
+/** The scenes the preview page shows, by `?scene=`. */
+export function scene(name: string, now: number): Snapshot {
+  switch (name) {
+    case "signin":
+      return snapshot(now, {
+        bar: { ...SIGNED_OUT_BAR, health: { kind: "signedout", since: now - 60_000, reason: "Signed in elsewhere: another PC took over agent 1001.", gateway: null } },
+        events: [],
+        passwordRemembered: true,
+      });
+    case "signin-push":
+      return snapshot(now, {
+        bar: SIGNED_OUT_BAR,
+        events: [],
+        settings: {
+          ...SETTINGS,
+          mode: "push",
+          push: { listen: "0.0.0.0:8443", publicUrl: "https://agent-pc-17.example.com:8443", certFile: "", keyFile: "" },
+          trust: { kind: "pin", sha256: "5F:3A:9C:21:04:BB:7E:19:AA:C2:0D:63:98:4E:11:F0:2B:6D:8C:3E:90:41:A7:5C:D2:E8:17:6B:0F:3C:99:A4" },
+          locked: ["gateways"],
+        },
+      });
+    case "ringing":
+      return snapshot(now, { bar: bar(now, { state: "ringing", stateSince: now - 7_000, call: call(now) }) });
+    case "talking":
+      return snapshot(now, {
+        bar: bar(now, {
+          state: "talking",
+          stateSince: now - 95_000,
+          call: call(now, {
+            since: now - 102_000,
+            answeredAt: now - 95_000,
+            calldata: '{"customer":"C-20931","topic":"billing","note":"asked about the March invoice"}',
+          }),
+        }),
+      });
+    case "hold":
+      return snapshot(now, {
+        bar: bar(now, { state: "hold", stateSince: now - 20_000, call: call(now, { held: true, answeredAt: now - 200_000, media: "voice+video", direction: "outbound", caller: "4001", called: "+44 20 7946 0000" }) }),
+      });
+    case "reconnecting":
+      return snapshot(now, {
+        bar: bar(now, {
+          state: "busy",
+          busyReason: "200",
+          health: { kind: "reconnecting", since: now - 42_000, reason: "gateway unreachable (connection refused)", gateway: null },
+          lastError: { kind: "transport", message: "Could not reach cc-gw1.example.com: connection refused" },
+        }),
+      });
+    case "rest":
+      return snapshot(now, { bar: bar(now, { state: "rest", stateSince: now - 300_000, restUntil: now + 600_000 }) });
+    case "wrapup":
+      return snapshot(now, { bar: bar(now, { state: "wrapup", stateSince: now - 31_000 }) });
+    default:
+      return snapshot(now);
+  }
+}

@@ -1,0 +1,368 @@
+/**
+ * What the connection bar decides, without touching the page: the sign-in
+ * form and its settings, validation, which controls apply in which state,
+ * timer and health wording. Everything here is a pure function of its inputs.
+ */
+import type { AppError, BarView, CallView, Health, Settings } from "./api";
+import { formatClock, formatDuration } from "./format";
+
+/** The gateway refuses call data over 16 KB (protocol.md §6). */
+export const CALLDATA_LIMIT = 16_384;
+/** Events kept in memory and on the page. */
+export const EVENT_LIMIT = 50;
+/** Rest is 1..86399 seconds on the wire; the bar asks for whole minutes. */
+export const REST_MAX_MINUTES = 1_439;
+/** Busy reasons a site may define (protocol.md §4). */
+export const BUSY_REASONS: readonly number[] = Array.from({ length: 51 }, (_, i) => 200 + i);
+
+export const DEFAULT_SETTINGS: Settings = {
+  gateways: [],
+  agentId: "",
+  phone: "",
+  mode: "poll",
+  push: { listen: "0.0.0.0:8443", publicUrl: "", certFile: "", keyFile: "" },
+  trust: { kind: "system" },
+  statusAfterSignIn: "idle",
+  rememberPassword: false,
+  takeOver: false,
+  notifications: { ringing: true, signedOut: true, connection: true, restOver: true },
+  alwaysOnTop: false,
+  quitSignsOut: true,
+  locked: [],
+};
+
+export const SIGNED_OUT_BAR: BarView = {
+  agentId: null,
+  state: "signedout",
+  stateSince: null,
+  restUntil: null,
+  busyReason: null,
+  health: { kind: "signedout", since: null, reason: null, gateway: null },
+  call: null,
+  lastError: null,
+};
+
+// ---------------------------------------------------------------- sign-in form
+
+/** The sign-in form's fields, as the agent typed them. */
+export interface SignInForm {
+  gateway: string;
+  gatewayBackup: string;
+  agentId: string;
+  phone: string;
+  password: string;
+  mode: "poll" | "push";
+  pushListen: string;
+  pushUrl: string;
+  pushCert: string;
+  pushKey: string;
+  trust: "system" | "caFile" | "pin";
+  caFile: string;
+  pinSha256: string;
+  statusAfter: "idle" | "busy" | "work";
+  rememberPassword: boolean;
+  takeOver: boolean;
+}
+
+export function formFromSettings(s: Settings): SignInForm {
+  return {
+    gateway: s.gateways[0] ?? "",
+    gatewayBackup: s.gateways[1] ?? "",
+    agentId: s.agentId,
+    phone: s.phone,
+    password: "",
+    mode: s.mode,
+    pushListen: s.push.listen,
+    pushUrl: s.push.publicUrl,
+    pushCert: s.push.certFile,
+    pushKey: s.push.keyFile,
+    trust: s.trust.kind,
+    caFile: s.trust.kind === "caFile" ? s.trust.path : "",
+    pinSha256: s.trust.kind === "pin" ? s.trust.sha256 : "",
+    statusAfter: s.statusAfterSignIn,
+    rememberPassword: s.rememberPassword,
+    takeOver: s.takeOver,
+  };
+}
+
+/** The settings the form describes; what the form does not show comes from `base`. */
+export function settingsFromForm(f: SignInForm, base: Settings): Settings {
+  const trust: Settings["trust"] =
+    f.trust === "caFile"
+      ? { kind: "caFile", path: f.caFile.trim() }
+      : f.trust === "pin"
+        ? { kind: "pin", sha256: f.pinSha256.trim() }
+        : { kind: "system" };
+  return {
+    ...base,
+    gateways: [f.gateway, f.gatewayBackup].map((g) => g.trim()).filter((g) => g !== ""),
+    agentId: f.agentId.trim(),
+    phone: f.phone.trim(),
+    mode: f.mode,
+    push: {
+      listen: f.pushListen.trim(),
+      publicUrl: f.pushUrl.trim(),
+      certFile: f.pushCert.trim(),
+      keyFile: f.pushKey.trim(),
+    },
+    trust,
+    statusAfterSignIn: f.statusAfter,
+    rememberPassword: f.rememberPassword,
+    takeOver: f.takeOver,
+  };
+}
+
+export interface FieldError {
+  field: keyof SignInForm;
+  message: string;
+}
+
+export function isHttpsUrl(value: string): boolean {
+  try {
+    const url = new URL(value.trim());
+    return url.protocol === "https:" && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** A SHA-256 fingerprint: 64 hex digits, colons and spaces allowed between them. */
+export function isSha256(value: string): boolean {
+  return /^[0-9a-f]{64}$/i.test(value.replace(/[\s:]/g, ""));
+}
+
+/** What stops the form from being sent, first problem first (in page order). */
+export function validateSignIn(f: SignInForm, passwordRemembered: boolean): FieldError[] {
+  const errors: FieldError[] = [];
+  const need = (ok: boolean, field: keyof SignInForm, message: string): void => {
+    if (!ok) errors.push({ field, message });
+  };
+  need(f.gateway.trim() !== "", "gateway", "Enter the gateway URL.");
+  if (f.gateway.trim() !== "") {
+    need(isHttpsUrl(f.gateway), "gateway", "The gateway URL must start with https://.");
+  }
+  if (f.gatewayBackup.trim() !== "") {
+    need(isHttpsUrl(f.gatewayBackup), "gatewayBackup", "The backup gateway URL must start with https://.");
+  }
+  need(/^\d{1,10}$/.test(f.agentId.trim()), "agentId", "The agent ID is digits only.");
+  need(/^[0-9+*#]{1,32}$/.test(f.phone.trim()), "phone", "Enter the phone number (digits).");
+  need(
+    f.password !== "" || passwordRemembered,
+    "password",
+    "Enter your password.",
+  );
+  if (f.mode === "push") {
+    need(/^\S+:\d{1,5}$/.test(f.pushListen.trim()), "pushListen", "The listen address is host:port, such as 0.0.0.0:8443.");
+    need(isHttpsUrl(f.pushUrl), "pushUrl", "The URL the gateway reaches must start with https://.");
+    need(
+      (f.pushCert.trim() === "") === (f.pushKey.trim() === ""),
+      f.pushCert.trim() === "" ? "pushCert" : "pushKey",
+      "Give both the certificate and the key file, or neither to generate them.",
+    );
+  }
+  if (f.trust === "caFile") need(f.caFile.trim() !== "", "caFile", "Enter the CA file path.");
+  if (f.trust === "pin") {
+    need(isSha256(f.pinSha256), "pinSha256", "The fingerprint is 64 hexadecimal digits (SHA-256).");
+  }
+  return errors;
+}
+
+// ---------------------------------------------------------------- locked settings
+
+/**
+ * Whether an administrator locked the setting at `path` ("alwaysOnTop",
+ * "notifications.ringing"): a lock on a parent ("notifications") covers its fields.
+ */
+export function isLocked(locked: readonly string[], path: string): boolean {
+  return locked.some((l) => l === path || path.startsWith(`${l}.`));
+}
+
+/** A copy of `s` with the boolean at `path` set; only the settings panel's paths. */
+export function withSetting(s: Settings, path: SettingPath, value: boolean): Settings {
+  switch (path) {
+    case "alwaysOnTop":
+      return { ...s, alwaysOnTop: value };
+    case "quitSignsOut":
+      return { ...s, quitSignsOut: value };
+    default: {
+      const key = path.slice("notifications.".length) as keyof Settings["notifications"];
+      return { ...s, notifications: { ...s.notifications, [key]: value } };
+    }
+  }
+}
+
+export type SettingPath =
+  | "notifications.ringing"
+  | "notifications.signedOut"
+  | "notifications.connection"
+  | "notifications.restOver"
+  | "alwaysOnTop"
+  | "quitSignsOut";
+
+export function readSetting(s: Settings, path: SettingPath): boolean {
+  switch (path) {
+    case "alwaysOnTop":
+      return s.alwaysOnTop;
+    case "quitSignsOut":
+      return s.quitSignsOut;
+    default:
+      return s.notifications[path.slice("notifications.".length) as keyof Settings["notifications"]];
+  }
+}
+
+// ---------------------------------------------------------------- the bar
+
+/** The bar shows while signed in or on the way there; otherwise the sign-in form. */
+export function showsBar(bar: BarView): boolean {
+  return bar.state !== "signedout" || bar.health.kind !== "signedout";
+}
+
+/** How a control appears: usable, visible but not usable now, or not there. */
+export type Availability = "enabled" | "disabled" | "hidden";
+
+export interface Controls {
+  ready: Availability;
+  busy: Availability;
+  cancelBusy: Availability;
+  rest: Availability;
+  cancelRest: Availability;
+  work: Availability;
+  cancelWork: Availability;
+  answer: Availability;
+  hangup: Availability;
+  hold: Availability;
+  unhold: Availability;
+}
+
+/**
+ * The four state buttons are always there and usable where the gateway
+ * accepts them (not during a call, not while resting); a cancel shows only in
+ * its state; call buttons show only where they apply.
+ */
+export function controlsFor(bar: BarView): Controls {
+  const s = bar.state;
+  const call = bar.call;
+  const inCall = call !== null || s === "ringing" || s === "talking" || s === "hold";
+  const free = s !== "signedout" && !inCall && s !== "rest";
+  const can = (ok: boolean): Availability => (ok ? "enabled" : "disabled");
+  const only = (ok: boolean): Availability => (ok ? "enabled" : "hidden");
+  const ringing = call !== null && call.answeredAt === null;
+  return {
+    ready: can(free && s !== "idle"),
+    busy: can(free),
+    cancelBusy: only(s === "busy" && !inCall),
+    rest: can(free),
+    cancelRest: only(s === "rest"),
+    work: can(free && s !== "wrapup"),
+    cancelWork: only(s === "wrapup" && !inCall),
+    answer: only(ringing),
+    hangup: only(call !== null),
+    hold: only(call !== null && !ringing && !call.held),
+    unhold: only(call !== null && call.held),
+  };
+}
+
+/** The pill's timer: time in the state, or for rest the time left (then over). */
+export function stateTimerText(bar: BarView, now: number): string {
+  if (bar.state === "signedout") return "";
+  if (bar.state === "rest" && bar.restUntil !== null) {
+    const left = bar.restUntil - now;
+    return left >= 0 ? `${formatDuration(left)} left` : `${formatDuration(-left)} over`;
+  }
+  return bar.stateSince === null ? "" : formatDuration(now - bar.stateSince);
+}
+
+export function callDurationText(call: CallView, now: number): string {
+  return call.answeredAt === null
+    ? `Ringing ${formatDuration(now - call.since)}`
+    : formatDuration(now - call.answeredAt);
+}
+
+export function directionLabel(direction: CallView["direction"]): string {
+  return direction === "inbound" ? "Inbound" : "Outbound";
+}
+
+export function mediaLabel(media: CallView["media"]): string {
+  switch (media) {
+    case "voice":
+      return "Voice";
+    case "video":
+      return "Video";
+    case "voice+video":
+      return "Voice + video";
+    default:
+      return "Media unknown";
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+export function healthText(h: Health): string {
+  const why = h.reason ? ` — ${h.reason}` : "";
+  switch (h.kind) {
+    case "connected":
+      return h.gateway ? `Connected to ${hostOf(h.gateway)}` : "Connected";
+    case "connecting":
+      return "Connecting…";
+    case "reconnecting":
+      return `Reconnecting${h.since === null ? "" : ` since ${formatClock(h.since)}`}${why}`;
+    default:
+      return h.reason ? `Signed out — ${h.reason}` : "Not connected";
+  }
+}
+
+/** Minutes as typed → seconds for the gateway, or null when out of range. */
+export function restSecondsFromMinutes(input: string): number | null {
+  const text = input.trim();
+  if (!/^\d+$/.test(text)) return null;
+  const minutes = Number(text);
+  return minutes >= 1 && minutes <= REST_MAX_MINUTES ? minutes * 60 : null;
+}
+
+// ---------------------------------------------------------------- call data
+
+export interface CalldataCheck {
+  bytes: number;
+  over: boolean;
+  /** The counter's text. */
+  counter: string;
+  /** Why Save is off, empty when it is on. */
+  problem: string;
+}
+
+const encoder = new TextEncoder();
+
+export function utf8Bytes(value: string): number {
+  return encoder.encode(value).length;
+}
+
+export function checkCalldata(value: string): CalldataCheck {
+  const bytes = utf8Bytes(value);
+  const over = bytes > CALLDATA_LIMIT;
+  return {
+    bytes,
+    over,
+    counter: `${bytes.toLocaleString("en-US")} / ${CALLDATA_LIMIT.toLocaleString("en-US")} bytes`,
+    problem: over
+      ? `Too long by ${(bytes - CALLDATA_LIMIT).toLocaleString("en-US")} ${bytes - CALLDATA_LIMIT === 1 ? "byte" : "bytes"}: call data holds at most 16 KB.`
+      : "",
+  };
+}
+
+// ---------------------------------------------------------------- errors
+
+export function sameError(a: AppError | null, b: AppError | null): boolean {
+  return a === b || (a !== null && b !== null && a.kind === b.kind && a.message === b.message);
+}
+
+/** Adds `item` at the front and drops what falls past `limit`; returns what was dropped. */
+export function prependCapped<T>(list: T[], item: T, limit: number): T[] {
+  list.unshift(item);
+  return list.length > limit ? list.splice(limit) : [];
+}

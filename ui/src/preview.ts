@@ -1,0 +1,39 @@
+/**
+ * Preview only (preview.html, never in the app bundle): the real page on a
+ * mocked backend. `?scene=signin|idle|ringing|talking|hold|reconnecting|rest|wrapup|signin-push`,
+ * `&settings` opens the settings panel.
+ */
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { start } from "./app";
+import { scene } from "./fixtures";
+import markup from "../index.html?raw";
+
+const params = new URLSearchParams(location.search);
+const now = Date.now();
+const snap = scene(params.get("scene") ?? "idle", now);
+
+mockIPC(
+  (cmd, args) => {
+    switch (cmd) {
+      case "app_info":
+        return { name: "AgentBar", version: "0.1.0" };
+      case "snapshot":
+        return snap;
+      case "probe_certificate":
+        return { sha256: "5F:3A:9C:21:04:BB:7E:19:AA:C2:0D:63:98:4E:11:F0:2B:6D:8C:3E:90:41:A7:5C:D2:E8:17:6B:0F:3C:99:A4", subject: "CN=cc-gw1.example.com", trusted: false };
+      case "save_settings":
+        return (args as { settings: unknown }).settings;
+      case "sign_in":
+        throw { kind: "wrongPassword", message: "Wrong agent ID or password." };
+      default:
+        return null;
+    }
+  },
+  { shouldMockEvents: true },
+);
+
+document.body.innerHTML = new DOMParser().parseFromString(markup, "text/html").body.innerHTML;
+void start().then((app) => {
+  if (params.has("settings")) app.setPanelOpen(true);
+  if (params.has("check")) document.getElementById("btn-check-cert")?.click();
+});
