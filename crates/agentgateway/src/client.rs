@@ -190,13 +190,14 @@ fn rustls_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a ru
         if let Some(r) = e.downcast_ref::<rustls::Error>() {
             return Some(r);
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-            && let Some(r) = inner.downcast_ref::<rustls::Error>()
+        // An io::Error's source() skips the error it wraps: step into it instead.
+        cur = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
         {
-            return Some(r);
-        }
-        cur = e.source();
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
     }
     None
 }
@@ -230,7 +231,7 @@ impl ClientConfig {
 
     /// Time limit for an event poll: a bit above the gateway's hold time.
     pub fn poll_timeout(&self) -> Duration {
-        self.hold_time + self.hold_time / 2
+        self.hold_time + (self.hold_time / 2).max(Duration::from_secs(2))
     }
 }
 
