@@ -65,7 +65,8 @@ export function writeForm(doc: Document, form: SignInForm, passwordRemembered: b
     else el.value = v;
   }
   const password = byId<HTMLInputElement>(doc, "password");
-  password.placeholder = passwordRemembered ? "Remembered — leave empty" : "";
+  password.placeholder = passwordRemembered ? "Remembered" : "";
+  password.title = passwordRemembered ? "A password is remembered: leave this empty to use it" : "";
   updateFormVisibility(doc);
 }
 
