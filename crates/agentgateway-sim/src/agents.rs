@@ -10,14 +10,11 @@
 //! is running is answered `100-021`.
 //!
 //! The agent-state machine (bar operations, calls, calldata) is in
-//! [`crate::calls`].
+//! [`crate::calls`]; the control side's changes to agents are in [`crate::control`].
 
 use std::{
     collections::HashMap,
-    sync::{
-        Arc, Mutex, MutexGuard,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::{Arc, Mutex, MutexGuard, atomic::AtomicU64},
     time::Duration,
 };
 
@@ -29,7 +26,6 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::{
     calls::{Call, Op, Work},
     config::SimConfig,
-    control::{AgentSnapshot, ControlError, Ring},
     guid::{self, GuidBook},
     queue::EventQueue,
     wire::{self, NO_PERMISSION, NOT_SIGNED_IN, Refusal, retcode},
@@ -130,9 +126,9 @@ impl Session {
 }
 
 #[derive(Debug, Default)]
-struct Slot {
-    session: Option<Session>,
-    signing_in: bool,
+pub(crate) struct Slot {
+    pub(crate) session: Option<Session>,
+    pub(crate) signing_in: bool,
     /// Serializes sign-in and sign-out of this agent.
     serial: Arc<tokio::sync::Mutex<()>>,
 }
@@ -162,7 +158,7 @@ pub struct Gateway {
     pub push_client: reqwest::Client,
     pub cancel: CancellationToken,
     pub tasks: TaskTracker,
-    call_seq: AtomicU64,
+    pub(crate) call_seq: AtomicU64,
 }
 
 /// Lock a std mutex, riding over poisoning (a panicked holder leaves plain data).
@@ -230,7 +226,7 @@ impl Gateway {
         }
     }
 
-    fn slots(&self) -> MutexGuard<'_, HashMap<String, Slot>> {
+    pub(crate) fn slots(&self) -> MutexGuard<'_, HashMap<String, Slot>> {
         lock(&self.slots)
     }
 
@@ -542,33 +538,7 @@ impl Gateway {
         }
     }
 
-    /// A bar operation from the control side (the scenario's rest breaks);
-    /// `timer` replaces the rest length in whole seconds.
-    pub fn apply_for_control(
-        self: &Arc<Self>,
-        agent: &str,
-        op: Op,
-        timer: Option<Duration>,
-    ) -> Result<(), ControlError> {
-        if !self.cfg.roster.contains(agent) {
-            return Err(ControlError::UnknownAgent(agent.to_owned()));
-        }
-        let mut slots = self.slots();
-        let session = slots
-            .get_mut(agent)
-            .and_then(|s| s.session.as_mut())
-            .ok_or_else(|| ControlError::NotSignedIn(agent.to_owned()))?;
-        let outcome = session
-            .apply(op)
-            .map_err(|_| ControlError::NotIdle(agent.to_owned()))?;
-        if let Some((generation, after)) = outcome.rest_timer {
-            let after = timer.unwrap_or(after);
-            self.spawn_rest_timer(agent, session.tasks.clone(), generation, after);
-        }
-        Ok(())
-    }
-
-    fn spawn_rest_timer(
+    pub(crate) fn spawn_rest_timer(
         self: &Arc<Self>,
         agent: &str,
         stop: CancellationToken,
@@ -616,51 +586,6 @@ impl Gateway {
         }
     }
 
-    /// Run `f` on a signed-in agent's session (control side).
-    pub fn with_session<T>(
-        &self,
-        agent: &str,
-        f: impl FnOnce(&mut Session) -> Result<T, ControlError>,
-    ) -> Result<T, ControlError> {
-        if !self.cfg.roster.contains(agent) {
-            return Err(ControlError::UnknownAgent(agent.to_owned()));
-        }
-        let mut slots = self.slots();
-        let session = slots
-            .get_mut(agent)
-            .and_then(|s| s.session.as_mut())
-            .ok_or_else(|| ControlError::NotSignedIn(agent.to_owned()))?;
-        f(session)
-    }
-
-    /// A new call ID, `<epoch seconds>-<sequence>` like the gateway's.
-    pub fn next_call_id(&self) -> String {
-        let seq = self.call_seq.fetch_add(1, Ordering::Relaxed);
-        format!("{}-{seq}", wire::now_ms() / 1000)
-    }
-
-    pub fn ring(&self, agent: &str, ring: &Ring) -> Result<String, ControlError> {
-        let callid = self.next_call_id();
-        self.with_session(agent, |s| s.ring(&callid, ring))?;
-        Ok(callid)
-    }
-
-    pub fn force_sign_out(&self, agent: &str) -> Result<(), ControlError> {
-        self.with_session(agent, |_| Ok(()))?;
-        if let Some(session) = self.slots().get_mut(agent).and_then(|s| s.session.take()) {
-            end_session(session, true);
-        }
-        Ok(())
-    }
-
-    pub fn rotate_guid(&self, agent: &str) -> Result<(), ControlError> {
-        let (auth, node) = (self.cfg.auth, self.node.clone());
-        self.with_session(agent, |s| {
-            s.guids.replace(guid::generate(&node), auth, Instant::now());
-            Ok(())
-        })
-    }
-
     /// The GUID a push to this session carries.
     pub fn push_guid(&self, agent: &str, queue: &Arc<EventQueue>) -> Option<String> {
         let slots = self.slots();
@@ -680,37 +605,6 @@ impl Gateway {
 
     pub fn delivered(&self, agent: &str) -> Vec<String> {
         lock(&self.records_of(agent)).delivered.clone()
-    }
-
-    pub fn snapshot(&self, agent: &str) -> Option<AgentSnapshot> {
-        if !self.cfg.roster.contains(agent) {
-            return None;
-        }
-        let slots = self.slots();
-        let slot = slots.get(agent);
-        let signing_in = slot.is_some_and(|s| s.signing_in);
-        let session = slot.and_then(|s| s.session.as_ref());
-        let status = match session {
-            Some(s) => s.status_code(),
-            None if signing_in => 1,
-            None => 2,
-        };
-        Some(AgentSnapshot {
-            agent: agent.to_owned(),
-            status,
-            signed_in: session.is_some(),
-            mode: session.map(|s| if s.push.is_some() { "push" } else { "polling" }.to_owned()),
-            state: session.map(|s| s.work.name().to_owned()),
-            call: session.and_then(|s| s.call.as_ref().map(Call::snapshot)),
-            calldata_len: session.and_then(|s| s.current_calldata().map(str::len)),
-            queued_events: session.map_or(0, |s| s.queue.len()),
-        })
-    }
-
-    pub fn current_calldata(&self, agent: &str) -> Option<String> {
-        let slots = self.slots();
-        let s = slots.get(agent)?.session.as_ref()?;
-        s.current_calldata().map(str::to_owned)
     }
 
     /// A restart: every session is lost without a word to anyone, as when a

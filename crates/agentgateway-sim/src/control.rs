@@ -6,17 +6,24 @@
 //!
 //! The same operations are served over HTTP by [`crate::control_http`].
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use tokio::time::Instant;
+
 use crate::{
-    agents::PushAttempt,
-    calls::Op,
+    agents::{Gateway, PushAttempt, Session, end_session},
+    calls::{Call, Op},
     faults::Fault,
+    guid,
     reqlog::LoggedRequest,
     server::{App, GatewayListener},
+    wire,
 };
 
 /// Why a control request failed.
@@ -237,5 +244,110 @@ impl Control {
 
     pub fn gateway_running(&self) -> bool {
         self.listener.is_running()
+    }
+}
+
+/// The gateway side of the control operations.
+impl Gateway {
+    /// Run `f` on a signed-in agent's session (control side).
+    pub fn with_session<T>(
+        &self,
+        agent: &str,
+        f: impl FnOnce(&mut Session) -> Result<T, ControlError>,
+    ) -> Result<T, ControlError> {
+        if !self.cfg.roster.contains(agent) {
+            return Err(ControlError::UnknownAgent(agent.to_owned()));
+        }
+        let mut slots = self.slots();
+        let session = slots
+            .get_mut(agent)
+            .and_then(|s| s.session.as_mut())
+            .ok_or_else(|| ControlError::NotSignedIn(agent.to_owned()))?;
+        f(session)
+    }
+
+    /// A new call ID, `<epoch seconds>-<sequence>` like the gateway's.
+    pub fn next_call_id(&self) -> String {
+        let seq = self.call_seq.fetch_add(1, Ordering::Relaxed);
+        format!("{}-{seq}", wire::now_ms() / 1000)
+    }
+
+    pub fn ring(&self, agent: &str, ring: &Ring) -> Result<String, ControlError> {
+        let callid = self.next_call_id();
+        self.with_session(agent, |s| s.ring(&callid, ring))?;
+        Ok(callid)
+    }
+
+    pub fn force_sign_out(&self, agent: &str) -> Result<(), ControlError> {
+        self.with_session(agent, |_| Ok(()))?;
+        if let Some(session) = self.slots().get_mut(agent).and_then(|s| s.session.take()) {
+            end_session(session, true);
+        }
+        Ok(())
+    }
+
+    pub fn rotate_guid(&self, agent: &str) -> Result<(), ControlError> {
+        let (auth, node) = (self.cfg.auth, self.node.clone());
+        self.with_session(agent, |s| {
+            s.guids.replace(guid::generate(&node), auth, Instant::now());
+            Ok(())
+        })
+    }
+
+    /// A bar operation from the control side (the scenario's rest breaks);
+    /// `timer` replaces the rest length in whole seconds.
+    pub fn apply_for_control(
+        self: &Arc<Self>,
+        agent: &str,
+        op: Op,
+        timer: Option<Duration>,
+    ) -> Result<(), ControlError> {
+        if !self.cfg.roster.contains(agent) {
+            return Err(ControlError::UnknownAgent(agent.to_owned()));
+        }
+        let mut slots = self.slots();
+        let session = slots
+            .get_mut(agent)
+            .and_then(|s| s.session.as_mut())
+            .ok_or_else(|| ControlError::NotSignedIn(agent.to_owned()))?;
+        let outcome = session
+            .apply(op)
+            .map_err(|_| ControlError::NotIdle(agent.to_owned()))?;
+        if let Some((generation, after)) = outcome.rest_timer {
+            let after = timer.unwrap_or(after);
+            self.spawn_rest_timer(agent, session.tasks.clone(), generation, after);
+        }
+        Ok(())
+    }
+
+    pub fn snapshot(&self, agent: &str) -> Option<AgentSnapshot> {
+        if !self.cfg.roster.contains(agent) {
+            return None;
+        }
+        let slots = self.slots();
+        let slot = slots.get(agent);
+        let signing_in = slot.is_some_and(|s| s.signing_in);
+        let session = slot.and_then(|s| s.session.as_ref());
+        let status = match session {
+            Some(s) => s.status_code(),
+            None if signing_in => 1,
+            None => 2,
+        };
+        Some(AgentSnapshot {
+            agent: agent.to_owned(),
+            status,
+            signed_in: session.is_some(),
+            mode: session.map(|s| if s.push.is_some() { "push" } else { "polling" }.to_owned()),
+            state: session.map(|s| s.work.name().to_owned()),
+            call: session.and_then(|s| s.call.as_ref().map(Call::snapshot)),
+            calldata_len: session.and_then(|s| s.current_calldata().map(str::len)),
+            queued_events: session.map_or(0, |s| s.queue.len()),
+        })
+    }
+
+    pub fn current_calldata(&self, agent: &str) -> Option<String> {
+        let slots = self.slots();
+        let s = slots.get(agent)?.session.as_ref()?;
+        s.current_calldata().map(str::to_owned)
     }
 }
