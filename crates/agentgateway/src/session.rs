@@ -383,6 +383,17 @@ impl Session {
             client.clear_guid();
             return Err(SessionError::SignedOut { retcode: None });
         }
+        // agentstatus may not check the GUID; the heartbeat does. Other
+        // failures of it are left to the first poll to tell.
+        if let Err(e) = client.handshake().await
+            && e.is_signed_out()
+        {
+            self.shared.set_error(&e);
+            client.clear_guid();
+            return Err(SessionError::SignedOut {
+                retcode: e.retcode().map(str::to_owned),
+            });
+        }
         *self
             .shared
             .credentials
