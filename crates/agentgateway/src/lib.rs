@@ -9,10 +9,12 @@
 //! - [`retcode`]: what each gateway retcode means and what follows from it.
 //! - [`tls`]: which gateway certificates are trusted (roots or a pin).
 //! - [`client`]: one typed call per interface operation.
+//! - [`push`]: the HTTPS endpoint the gateway posts events to in push mode.
 
 pub mod bar;
 pub mod client;
 pub mod event;
+pub mod push;
 pub mod retcode;
 pub mod secret;
 pub mod session;
