@@ -9,11 +9,15 @@
 //! - [`retcode`]: what each gateway retcode means and what follows from it.
 //! - [`tls`]: which gateway certificates are trusted (roots or a pin).
 //! - [`client`]: one typed call per interface operation.
+//! - [`bar`]: the connection-bar state, a pure reducer over events.
+//! - [`session`]: the engine: sign-in, event loop, recovery, delivery.
+//! - [`guid_store`]: the GUID in the desktop keyring, for resuming.
 //! - [`push`]: the HTTPS endpoint the gateway posts events to in push mode.
 
 pub mod bar;
 pub mod client;
 pub mod event;
+pub mod guid_store;
 pub mod push;
 pub mod retcode;
 pub mod secret;
