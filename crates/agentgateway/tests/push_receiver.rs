@@ -307,10 +307,12 @@ async fn a_missing_or_wrong_guid_is_refused() {
 
 #[tokio::test]
 async fn the_previous_guid_is_accepted_only_within_its_grace_period() {
-    let creds = PushCredentials::with_guid_grace(Duration::from_millis(400));
+    let grace = Duration::from_millis(1500);
+    let creds = PushCredentials::with_guid_grace(grace);
     let mut f = fixture_with(PushConfig::default(), creds, 16).await;
     const NEW: &str = "new-guid.AgentGateway0";
     f.creds.set_guid(Guid::new(NEW));
+    let rotated = tokio::time::Instant::now();
     assert_eq!(
         f.push(batch(&["AgentState_Ready"])).await.body,
         SUCCESS,
@@ -320,7 +322,7 @@ async fn the_previous_guid_is_accepted_only_within_its_grace_period() {
     assert_eq!(f.execute(with_new).await.body, SUCCESS, "new GUID");
     assert_eq!(f.delivered(), [["AgentState_Ready"], ["AgentState_Busy"]]);
 
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep_until(rotated + grace + Duration::from_millis(100)).await;
     assert_refused(&f.push(batch(&["AgentState_Work"])).await, 401, "000-003");
     f.assert_nothing_delivered();
     let with_new = f.request_with(batch(&["AgentState_Work"]), "Guid", Some(NEW));
