@@ -31,5 +31,7 @@ pub use client::{
 };
 pub use event::{Event, EventKind};
 pub use secret::{Guid, Secret};
-pub use session::{PollTiming, Session, SessionConfig, SessionError, Subscription, Update};
+pub use session::{
+    PollTiming, PushMode, Session, SessionConfig, SessionError, Subscription, Update,
+};
 pub use tls::Trust;

@@ -21,8 +21,10 @@ use tokio::time::Instant;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use crate::bar::{BarState, Health, SignOutReason};
+use crate::client::PushRegistration;
 use crate::client::{AgentStatus, Client, ClientConfig, ClientError, SignIn};
 use crate::event::{Event, EventKind};
+use crate::push::{PushBatch, PushConfig, PushCredentials, PushReceiver, ServiceToken};
 use crate::secret::Guid;
 
 /// Wall-clock epoch milliseconds, for display in the bar.
@@ -41,6 +43,9 @@ pub enum SessionError {
     /// The operation needs a signed-in session.
     #[error("not signed in")]
     NotSignedIn,
+    /// The push receiver could not start.
+    #[error("the push receiver cannot start: {detail}")]
+    PushReceiver { detail: String },
     /// A gateway call failed; see the client error's kind.
     #[error(transparent)]
     Client(#[from] ClientError),
@@ -52,6 +57,7 @@ impl SessionError {
         match self {
             SessionError::SignedOut { .. } => "signedOut",
             SessionError::NotSignedIn => "notSignedIn",
+            SessionError::PushReceiver { .. } => "pushReceiver",
             SessionError::Client(e) => e.kind(),
         }
     }
@@ -64,7 +70,7 @@ impl serde::Serialize for SessionError {
         let retcode = match self {
             SessionError::SignedOut { retcode } => retcode.as_deref(),
             SessionError::Client(e) => e.retcode(),
-            SessionError::NotSignedIn => None,
+            SessionError::NotSignedIn | SessionError::PushReceiver { .. } => None,
         };
         let mut st = s.serialize_struct("SessionError", 3)?;
         st.serialize_field("kind", self.kind())?;
@@ -135,6 +141,29 @@ pub struct SessionConfig {
     /// How many updates a slow subscriber may fall behind before it is told
     /// it lagged.
     pub buffer: usize,
+    /// Push mode instead of polling: the gateway posts events to a receiver
+    /// this session runs.
+    pub push: Option<PushMode>,
+}
+
+/// Push mode: the receiver to run, the URL the gateway posts to, the heartbeat.
+#[derive(Debug, Clone)]
+pub struct PushMode {
+    pub receiver: PushConfig,
+    /// `callBackUri` given at sign-in; default `https://{listen address}{path}`.
+    pub callback_uri: Option<String>,
+    /// Heartbeat interval (the gateway signs out after 2 min of silence).
+    pub handshake_every: Duration,
+}
+
+impl PushMode {
+    pub fn new(receiver: PushConfig) -> Self {
+        PushMode {
+            receiver,
+            callback_uri: None,
+            handshake_every: Duration::from_secs(30),
+        }
+    }
 }
 
 impl SessionConfig {
@@ -143,6 +172,7 @@ impl SessionConfig {
             client,
             timing: PollTiming::default(),
             buffer: 1024,
+            push: None,
         }
     }
 }
@@ -188,6 +218,12 @@ struct Shared {
     sign_lock: Mutex<()>,
     /// Kept for re-sign-in after a switchover (the password stays a Secret).
     credentials: StdMutex<Option<(SignIn, bool)>>,
+    push_mode: Option<PushMode>,
+    /// What pushed requests must carry (current GUID, service token).
+    push_creds: PushCredentials,
+    /// The running receiver and its batches (push mode only).
+    push: Mutex<Option<PushReceiver>>,
+    push_rx: Mutex<Option<tokio::sync::mpsc::Receiver<PushBatch>>>,
 }
 
 impl Shared {
@@ -262,6 +298,10 @@ impl Session {
             state,
             sign_lock: Mutex::new(()),
             credentials: StdMutex::new(None),
+            push_mode: cfg.push,
+            push_creds: PushCredentials::new(),
+            push: Mutex::new(None),
+            push_rx: Mutex::new(None),
         });
         let root = CancellationToken::new();
         tokio::spawn(forward_guid(shared.clone(), root.clone()));
@@ -308,10 +348,21 @@ impl Session {
 
     /// Signs in (forcibly only when `force`) and starts the event loop.
     /// Tries the gateways in order until one answers.
-    pub async fn sign_in(&self, req: SignIn, force: bool) -> Result<(), SessionError> {
+    pub async fn sign_in(&self, mut req: SignIn, force: bool) -> Result<(), SessionError> {
         let _sign = self.shared.sign_lock.lock().await;
         self.stop_loop().await;
         let client = &self.shared.client;
+        if self.shared.push_mode.is_some() {
+            let callback_uri = self.ensure_push_receiver().await?;
+            let token = ServiceToken::generate();
+            self.shared
+                .push_creds
+                .begin(client.agent_id(), token.clone());
+            req.push = Some(PushRegistration {
+                callback_uri,
+                service_token: token.as_secret().clone(),
+            });
+        }
         let n = client.config().gateways.len();
         let mut last = None;
         for _ in 0..n {
@@ -322,6 +373,9 @@ impl Session {
             };
             match r {
                 Ok(info) => {
+                    if let Some(g) = client.guid() {
+                        self.shared.push_creds.set_guid(g);
+                    }
                     tracing::info!(
                         agent = client.agent_id(),
                         gateway = client.gateway_index(),
@@ -439,6 +493,7 @@ impl Session {
             }
         }
         client.clear_guid();
+        self.shared.push_creds.end();
         *self
             .shared
             .credentials
@@ -455,6 +510,40 @@ impl Session {
     /// until the gateway times the agent out).
     pub async fn stop(&self) {
         self.stop_loop().await;
+    }
+
+    /// Starts the push receiver once; returns the callback URI for sign-in.
+    async fn ensure_push_receiver(&self) -> Result<String, SessionError> {
+        let Some(mode) = &self.shared.push_mode else {
+            return Err(SessionError::NotSignedIn);
+        };
+        let mut slot = self.shared.push.lock().await;
+        if slot.is_none() {
+            let (tx, rx) = tokio::sync::mpsc::channel(256);
+            let r = PushReceiver::start(mode.receiver.clone(), self.shared.push_creds.clone(), tx)
+                .await
+                .map_err(|e| SessionError::PushReceiver {
+                    detail: e.to_string(),
+                })?;
+            *self.shared.push_rx.lock().await = Some(rx);
+            *slot = Some(r);
+        }
+        let addr = slot.as_ref().map(PushReceiver::local_addr);
+        Ok(match (&mode.callback_uri, addr) {
+            (Some(uri), _) => uri.clone(),
+            (None, Some(addr)) => format!("https://{addr}{}", mode.receiver.path),
+            (None, None) => String::new(),
+        })
+    }
+
+    /// The push receiver's address and certificate fingerprint (push mode, once signed in).
+    pub async fn push_endpoint(&self) -> Option<(std::net::SocketAddr, String)> {
+        self.shared
+            .push
+            .lock()
+            .await
+            .as_ref()
+            .map(|r| (r.local_addr(), r.cert_sha256().to_owned()))
     }
 
     async fn stop_loop(&self) -> bool {
@@ -490,6 +579,9 @@ async fn forward_guid(shared: Arc<Shared>, cancel: CancellationToken) {
                     return;
                 }
                 let g = rx.borrow_and_update().clone();
+                if let Some(g) = &g {
+                    shared.push_creds.set_guid(g.clone());
+                }
                 shared.publish(Update::Guid(g));
             }
         }
@@ -529,10 +621,14 @@ impl Engine {
 
     fn signed_out(&self, reason: SignOutReason) {
         self.client().clear_guid();
+        self.shared.push_creds.end();
         self.shared.set_health(Health::SignedOut { reason });
     }
 
     async fn run(self, start: Start) {
+        if self.shared.push_mode.is_some() {
+            return self.run_push(start).await;
+        }
         let timing = self.shared.timing;
         let mut calldata = start.calldata;
         let mut reconcile = start.reconcile;
@@ -669,6 +765,120 @@ impl Engine {
         }
     }
 
+    /// Push mode: events arrive through the receiver; the handshake every
+    /// `handshake_every` keeps the session (and carries new GUIDs). Its
+    /// failures are handled like a poll's.
+    async fn run_push(self, start: Start) {
+        let timing = self.shared.timing;
+        let every = self
+            .shared
+            .push_mode
+            .as_ref()
+            .map_or(Duration::from_secs(30), |m| m.handshake_every);
+        let mut rx_slot = self.shared.push_rx.lock().await;
+        let Some(rx) = rx_slot.as_mut() else {
+            return;
+        };
+        let mut reconcile = start.reconcile;
+        let mut failures: u32 = 0;
+        let mut down_since: Option<Instant> = None;
+        let mut resign = false;
+        let mut next_handshake = Instant::now() + every;
+        let mut fetched: Option<String> = None;
+        loop {
+            if resign {
+                match self.sign_in_again().await {
+                    Ok(()) => {
+                        resign = false;
+                        reconcile = true;
+                        failures = 0;
+                        down_since = None;
+                        next_handshake = Instant::now() + every;
+                    }
+                    Err(e) if e.is_transport() => {
+                        failures += 1;
+                        if !self.pause(timing.backoff(failures)).await {
+                            return;
+                        }
+                        continue;
+                    }
+                    Err(e) => {
+                        self.shared.set_error(&e);
+                        self.signed_out(SignOutReason::SignInFailed {
+                            error: e.kind().to_owned(),
+                        });
+                        return;
+                    }
+                }
+            }
+            if reconcile {
+                reconcile = false;
+                if let Err(e) = self.reconcile().await {
+                    if e.is_signed_out() {
+                        self.signed_out(SignOutReason::ByGateway {
+                            retcode: e.retcode().unwrap_or_default().to_owned(),
+                        });
+                        return;
+                    }
+                    self.shared.set_error(&e);
+                }
+            }
+            tokio::select! {
+                _ = self.cancel.cancelled() => return,
+                batch = rx.recv() => {
+                    let Some(batch) = batch else { return };
+                    for ev in batch {
+                        self.deliver(ev, &mut fetched).await;
+                    }
+                }
+                _ = tokio::time::sleep_until(next_handshake) => {
+                    match self.client().handshake().await {
+                        Ok(()) => {
+                            failures = 0;
+                            if down_since.take().is_some() {
+                                reconcile = true;
+                            }
+                            self.shared.set_health(self.shared.connected());
+                            next_handshake = Instant::now() + every;
+                        }
+                        Err(e) if e.is_signed_out() => {
+                            self.shared.set_error(&e);
+                            self.signed_out(SignOutReason::ByGateway {
+                                retcode: e.retcode().unwrap_or_default().to_owned(),
+                            });
+                            return;
+                        }
+                        Err(e @ ClientError::DisasterRecovery { .. }) => {
+                            self.shared.set_error(&e);
+                            let to = self.client().switch_gateway();
+                            self.reconnecting(&mut down_since, format!("{e}; signing in again on gateway {to}"));
+                            resign = true;
+                        }
+                        Err(e) if e.is_transport() || matches!(e, ClientError::HttpStatus { .. }) => {
+                            failures += 1;
+                            self.shared.set_error(&e);
+                            let since = *down_since.get_or_insert_with(Instant::now);
+                            if self.client().config().gateways.len() > 1 && since.elapsed() >= timing.cap() {
+                                let to = self.client().switch_gateway();
+                                self.reconnecting(&mut down_since, format!("gateway unreachable; signing in on gateway {to}"));
+                                down_since = Some(Instant::now());
+                                failures = 0;
+                                resign = true;
+                            } else {
+                                self.reconnecting(&mut down_since, e.to_string());
+                                next_handshake = Instant::now() + timing.backoff(failures).max(timing.after_http_error());
+                            }
+                        }
+                        Err(e) => {
+                            self.shared.set_error(&e);
+                            next_handshake = Instant::now() + timing.after_http_error();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     fn reconnecting(&self, down_since: &mut Option<Instant>, reason: String) {
         down_since.get_or_insert_with(Instant::now);
         let since_ms = match &self.shared.state.borrow().health {
@@ -691,6 +901,11 @@ impl Engine {
             g = self.shared.sign_lock.lock() => g,
         };
         let client = self.client();
+        if let Some(p) = &req.push
+            && let Ok(token) = ServiceToken::new(p.service_token.expose())
+        {
+            self.shared.push_creds.begin(client.agent_id(), token);
+        }
         let r = if force {
             client.force_sign_in(&req).await
         } else {
@@ -703,6 +918,9 @@ impl Engine {
         };
         match r {
             Ok(_) => {
+                if let Some(g) = client.guid() {
+                    self.shared.push_creds.set_guid(g);
+                }
                 self.shared.set_health(self.shared.connected());
                 Ok(())
             }
