@@ -1,0 +1,13 @@
+//! Declaring the app's commands makes each one need an explicit grant in
+//! `capabilities/`, instead of Tauri's default of allowing every command.
+
+/// Every command the connection bar page may call.
+const COMMANDS: &[&str] = &["app_info"];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri build step failed: {error:#}");
+    }
+}

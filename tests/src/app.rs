@@ -1,0 +1,174 @@
+//! The built AgentBar app inside a [`Desktop`], driven over WebDriver through
+//! tauri-driver (which starts WebKitWebDriver, which starts the app).
+
+use std::net::{Ipv4Addr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::process::Guard;
+use crate::{Desktop, HarnessError, Result};
+
+/// How long a wait for the page may take before the test fails.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// A running app and the WebDriver session that drives it.
+#[derive(Debug)]
+pub struct App {
+    client: Client,
+    driver: Guard,
+}
+
+impl App {
+    /// Launches the built `agentbar` in `desktop` with no extra arguments.
+    pub async fn launch(desktop: &Desktop) -> Result<Self> {
+        Self::launch_with(desktop, &crate::built_binary("agentbar"), &[], &[]).await
+    }
+
+    /// Launches `binary` with `args`, with `env` added to the session's environment.
+    pub async fn launch_with(
+        desktop: &Desktop,
+        binary: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Self> {
+        if !binary.exists() {
+            return Err(HarnessError::NotReady {
+                what: "the app binary".into(),
+                seconds: 0,
+                detail: format!(
+                    "{} does not exist: run `cargo build` first",
+                    binary.display()
+                ),
+            });
+        }
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let log = driver_log_path(port)?;
+        let mut command = desktop.command(&tauri_driver());
+        command
+            .args(["--port", &port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log)?)
+            .stderr(std::fs::File::create(log.with_extension("err.log"))?);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let driver = Guard::spawn("tauri-driver", &mut command)?;
+        wait_for_port(port, Duration::from_secs(15))?;
+
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "tauri:options".into(),
+            serde_json::json!({
+                "application": binary.to_string_lossy(),
+                "args": args,
+            }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await?;
+        Ok(Self { client, driver })
+    }
+
+    /// The WebDriver client, for anything the helpers below do not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The text of the first element matching `css`.
+    pub async fn text(&self, css: &str) -> Result<String> {
+        Ok(self.client.find(Locator::Css(css)).await?.text().await?)
+    }
+
+    /// Waits until the element matching `css` contains `expected`.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) -> Result<String> {
+        let deadline = Instant::now() + WAIT;
+        let mut last = String::from("<no such element>");
+        while Instant::now() < deadline {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = element.text().await
+            {
+                if text.contains(expected) {
+                    return Ok(text);
+                }
+                last = text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(HarnessError::NotReady {
+            what: format!("text {expected:?} in {css}"),
+            seconds: WAIT.as_secs(),
+            detail: format!("last seen: {last:?}"),
+        })
+    }
+
+    /// Clicks the first element matching `css`.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.client.find(Locator::Css(css)).await?.click().await?;
+        Ok(())
+    }
+
+    /// Saves a picture of the window to `artifacts/screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let png = self.client.screenshot().await?;
+        let path = crate::artifacts_dir()
+            .join("screenshots")
+            .join(format!("{name}.png"));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// Ends the WebDriver session (which closes the app) and stops the driver.
+    pub async fn quit(mut self) {
+        let _ = self.client.clone().close().await;
+        self.driver.stop(Duration::from_secs(5));
+    }
+}
+
+/// tauri-driver from PATH, or from cargo's bin folder where `cargo install` puts it.
+fn tauri_driver() -> String {
+    let in_cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .map(|home| home.join("bin").join("tauri-driver"));
+    match in_cargo_home {
+        Some(path) if path.exists() => path.to_string_lossy().into_owned(),
+        _ => "tauri-driver".into(),
+    }
+}
+
+fn driver_log_path(port: u16) -> Result<PathBuf> {
+    let dir = crate::artifacts_dir().join("logs");
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir.join(format!("tauri-driver-{port}.log")))
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
+}
+
+fn wait_for_port(port: u16, timeout: Duration) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(HarnessError::NotReady {
+        what: format!("tauri-driver on port {port}"),
+        seconds: timeout.as_secs(),
+        detail: "nothing listening".into(),
+    })
+}

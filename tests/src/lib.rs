@@ -1,0 +1,85 @@
+//! The end-to-end harness: a private desktop session per test and the built
+//! AgentBar app driven over WebDriver inside it.
+//!
+//! A test reads like what an agent does:
+//!
+//! ```no_run
+//! # async fn demo() -> agentbar_e2e::Result<()> {
+//! let desktop = agentbar_e2e::Desktop::start()?;
+//! let app = agentbar_e2e::App::launch(&desktop).await?;
+//! app.wait_for_text("#agent-state", "Signed out").await?;
+//! app.screenshot("signed-out").await?;
+//! app.quit().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Every process the harness starts lives in its own process group owned by a
+//! [`process::Guard`]; dropping the guard (also when a test panics) stops the
+//! whole group, so nothing outlives the test.
+
+mod app;
+mod desktop;
+pub mod process;
+
+pub use app::App;
+pub use desktop::Desktop;
+
+use std::path::PathBuf;
+
+/// What can go wrong while setting up or driving a test.
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    /// A program the tests need is not installed (the README's test command installs it).
+    #[error("{program} is not installed or failed to start: {source}")]
+    Spawn {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A helper process did not become ready in time.
+    #[error("{what} was not ready after {seconds} s: {detail}")]
+    NotReady {
+        what: String,
+        seconds: u64,
+        detail: String,
+    },
+    /// The WebDriver session could not be created.
+    #[error("could not start a WebDriver session: {0}")]
+    Session(#[from] fantoccini::error::NewSessionError),
+    /// A WebDriver command failed.
+    #[error("WebDriver command failed: {0}")]
+    Command(#[from] fantoccini::error::CmdError),
+    /// A file or process operation failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// The harness's result type.
+pub type Result<T> = std::result::Result<T, HarnessError>;
+
+/// The workspace root (where `Cargo.toml`, `target/` and `artifacts/` are).
+pub fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+/// Where screenshots and logs for people to look at are written.
+pub fn artifacts_dir() -> PathBuf {
+    workspace_root().join("artifacts")
+}
+
+/// The built binary `name` (from `cargo build`) next to the test executable,
+/// so it follows `CARGO_TARGET_DIR` and the profile. `AGENTBAR_BIN_DIR` overrides.
+pub fn built_binary(name: &str) -> PathBuf {
+    if let Some(dir) = std::env::var_os("AGENTBAR_BIN_DIR") {
+        return PathBuf::from(dir).join(name);
+    }
+    // target/<profile>/deps/<test> -> target/<profile>/<name>
+    let exe = std::env::current_exe().unwrap_or_default();
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target").join("debug"));
+    profile_dir.join(name)
+}
