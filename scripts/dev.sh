@@ -73,7 +73,10 @@ install_tauri_driver() {
 build_ui() {
   step "building the connection bar UI"
   if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-    (cd ui && npm ci --no-audit --no-fund)
+    # `npm install` with the committed lockfile installs exactly the locked
+    # versions; unlike `npm ci` it accepts lockfiles that list other
+    # platforms' optional packages by version only.
+    (cd ui && npm install --no-audit --no-fund)
   fi
   (cd ui && npm run build)
 }
