@@ -2,7 +2,26 @@
 //! `capabilities/`, instead of Tauri's default of allowing every command.
 
 /// Every command the connection bar page may call.
-const COMMANDS: &[&str] = &["app_info"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "snapshot",
+    "save_settings",
+    "probe_certificate",
+    "sign_in",
+    "sign_out",
+    "set_ready",
+    "set_busy",
+    "cancel_busy",
+    "set_rest",
+    "cancel_rest",
+    "set_work",
+    "cancel_work",
+    "answer",
+    "hang_up",
+    "hold",
+    "unhold",
+    "save_calldata",
+];
 
 fn main() {
     let attributes = tauri_build::Attributes::new()

@@ -1,7 +1,17 @@
 //! Commands the connection bar page calls. Each one is granted by name in
-//! `capabilities/main.json`.
+//! `capabilities/main.json` and listed in `build.rs`.
 
+use agentgateway::client::MAX_CALLDATA_BYTES;
+use agentgateway::probe::PeerCertificate;
+use agentgateway::session::now_ms;
 use serde::Serialize;
+use tauri::{AppHandle, State};
+
+use crate::errors::AppError;
+use crate::session::{AppSession, SignInRequest, Snapshot};
+use crate::settings::Settings;
+
+type Result<T> = std::result::Result<T, AppError>;
 
 /// What the page shows in its "about" line.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -13,10 +23,163 @@ pub struct AppInfo {
 
 /// The application's name and version, from the package that was built.
 #[tauri::command]
-pub fn app_info(app: tauri::AppHandle) -> AppInfo {
+pub fn app_info(app: AppHandle) -> AppInfo {
     let package = app.package_info();
     AppInfo {
         name: package.name.clone(),
         version: package.version.to_string(),
     }
+}
+
+/// The bar, recent events and settings, for a page that (re)loads.
+#[tauri::command]
+pub async fn snapshot(app_session: State<'_, AppSession>) -> Result<Snapshot> {
+    Ok(app_session.snapshot().await)
+}
+
+#[tauri::command]
+pub fn save_settings(
+    app: AppHandle,
+    app_session: State<'_, AppSession>,
+    settings: Settings,
+) -> Result<Settings> {
+    let saved = app_session.save_settings(&settings)?;
+    crate::apply_window_settings(&app);
+    Ok(saved)
+}
+
+/// The gateway's certificate fingerprint, for confirmation at first contact.
+#[tauri::command]
+pub async fn probe_certificate(
+    app_session: State<'_, AppSession>,
+    gateway: String,
+) -> Result<PeerCertificate> {
+    let trust = crate::session::trust_of(&app_session.settings())?;
+    Ok(agentgateway::probe::probe(&gateway, &trust).await?)
+}
+
+#[tauri::command]
+pub async fn sign_in(
+    app: AppHandle,
+    app_session: State<'_, AppSession>,
+    request: SignInRequest,
+) -> Result<()> {
+    app_session.sign_in(&app, request).await
+}
+
+#[tauri::command]
+pub async fn sign_out(app: AppHandle, app_session: State<'_, AppSession>) -> Result<()> {
+    app_session.sign_out(&app).await
+}
+
+#[tauri::command]
+pub async fn set_ready(app_session: State<'_, AppSession>) -> Result<()> {
+    Ok(app_session.session().await?.client().say_free().await?)
+}
+
+#[tauri::command]
+pub async fn set_busy(app_session: State<'_, AppSession>, reason: u16) -> Result<()> {
+    if !(200..=250).contains(&reason) {
+        return Err(AppError::invalid(
+            "The busy reason is a code from 200 to 250.",
+        ));
+    }
+    Ok(app_session
+        .session()
+        .await?
+        .client()
+        .say_busy(Some(reason))
+        .await?)
+}
+
+#[tauri::command]
+pub async fn cancel_busy(app_session: State<'_, AppSession>) -> Result<()> {
+    Ok(app_session.session().await?.client().cancel_busy().await?)
+}
+
+#[tauri::command]
+pub async fn set_rest(app_session: State<'_, AppSession>, seconds: u32, cause: u8) -> Result<()> {
+    if !(1..=86_399).contains(&seconds) {
+        return Err(AppError::invalid("A rest lasts from 1 second to 24 hours."));
+    }
+    app_session
+        .session()
+        .await?
+        .client()
+        .rest(seconds, cause)
+        .await?;
+    app_session.live().memory.rest_requested(now_ms(), seconds);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn cancel_rest(app_session: State<'_, AppSession>) -> Result<()> {
+    Ok(app_session.session().await?.client().cancel_rest().await?)
+}
+
+#[tauri::command]
+pub async fn set_work(app_session: State<'_, AppSession>) -> Result<()> {
+    Ok(app_session.session().await?.client().work().await?)
+}
+
+#[tauri::command]
+pub async fn cancel_work(app_session: State<'_, AppSession>) -> Result<()> {
+    Ok(app_session.session().await?.client().cancel_work().await?)
+}
+
+#[tauri::command]
+pub async fn answer(app_session: State<'_, AppSession>) -> Result<()> {
+    Ok(app_session.session().await?.client().answer().await?)
+}
+
+#[tauri::command]
+pub async fn hang_up(app_session: State<'_, AppSession>) -> Result<()> {
+    Ok(app_session.session().await?.client().release().await?)
+}
+
+#[tauri::command]
+pub async fn hold(app_session: State<'_, AppSession>) -> Result<()> {
+    Ok(app_session.session().await?.client().hold().await?)
+}
+
+#[tauri::command]
+pub async fn unhold(app_session: State<'_, AppSession>) -> Result<()> {
+    let session = app_session.session().await?;
+    let callid = current_callid(&session)?;
+    Ok(session.client().get_hold(&callid).await?)
+}
+
+/// Saves the call's data (at most 16 KB) and shows it on the bar.
+#[tauri::command]
+pub async fn save_calldata(
+    app: AppHandle,
+    app_session: State<'_, AppSession>,
+    value: String,
+) -> Result<()> {
+    if value.len() > MAX_CALLDATA_BYTES {
+        return Err(AppError::invalid(format!(
+            "The call data is {} bytes; the gateway takes at most {MAX_CALLDATA_BYTES}.",
+            value.len()
+        )));
+    }
+    let session = app_session.session().await?;
+    let callid = current_callid(&session)?;
+    session
+        .client()
+        .set_calldata(&callid, &value, false)
+        .await?;
+    app_session
+        .live()
+        .memory
+        .calldata_saved(Some(callid), value);
+    crate::bridge::refresh(&app, &session.state());
+    Ok(())
+}
+
+fn current_callid(session: &agentgateway::Session) -> Result<String> {
+    session
+        .state()
+        .call
+        .and_then(|call| call.callid)
+        .ok_or_else(|| AppError::new("noCall", "There is no call on the bar."))
 }

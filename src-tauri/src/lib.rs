@@ -1,21 +1,68 @@
 //! AgentBar's desktop shell: it wires the `agentgateway` engine to the window,
 //! the tray, notifications and the keyring, and keeps no protocol logic of its own.
 
+mod bridge;
 mod commands;
+mod errors;
+mod logging;
+mod notify;
+mod secrets;
+mod session;
+mod settings;
 mod tray;
+mod view;
 
-use tauri::{Manager, WindowEvent};
+use tauri::{AppHandle, Manager, WindowEvent};
+
+use crate::session::AppSession;
+use crate::settings::SettingsStore;
 
 /// Label of the connection bar window.
 pub const MAIN_WINDOW: &str = "main";
 
 /// Starts the desktop app and blocks until it quits.
 pub fn run() {
-    init_logging();
+    let sign_in_at_start = std::env::args().any(|a| a == "--sign-in");
     let result = tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![commands::app_info])
-        .setup(|app| {
+        // First: a second launch only focuses the running bar.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            show_main_window(app);
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .manage(AppSession::new(SettingsStore::platform()))
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::snapshot,
+            commands::save_settings,
+            commands::probe_certificate,
+            commands::sign_in,
+            commands::sign_out,
+            commands::set_ready,
+            commands::set_busy,
+            commands::cancel_busy,
+            commands::set_rest,
+            commands::cancel_rest,
+            commands::set_work,
+            commands::cancel_work,
+            commands::answer,
+            commands::hang_up,
+            commands::hold,
+            commands::unhold,
+            commands::save_calldata,
+        ])
+        .setup(move |app| {
+            let guard = logging::init(app.handle());
+            app.manage(guard);
             tray::install(app.handle())?;
+            apply_window_settings(app.handle());
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let app_session = handle.state::<AppSession>();
+                app_session.resume(&handle).await;
+                if sign_in_at_start {
+                    app_session.sign_in_with_saved(&handle).await;
+                }
+            });
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -39,7 +86,7 @@ pub fn run() {
 }
 
 /// Shows, unminimizes and focuses the connection bar window.
-pub(crate) fn show_main_window(app: &tauri::AppHandle) {
+pub(crate) fn show_main_window(app: &AppHandle) {
     if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
         let shown = window
             .show()
@@ -51,12 +98,24 @@ pub(crate) fn show_main_window(app: &tauri::AppHandle) {
     }
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("AGENTBAR_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // A second initialisation (tests) is harmless; ignore it.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+/// Applies the window choices of the settings (always on top).
+pub(crate) fn apply_window_settings(app: &AppHandle) {
+    let on_top = app.state::<AppSession>().settings().always_on_top;
+    if let Some(window) = app.get_webview_window(MAIN_WINDOW)
+        && let Err(error) = window.set_always_on_top(on_top)
+    {
+        tracing::warn!(%error, "could not change always-on-top");
+    }
+}
+
+/// Quits: signs out first unless the agent turned that off, then exits.
+pub(crate) async fn quit(app: &AppHandle) {
+    let app_session = app.state::<AppSession>();
+    if app_session.settings().quit_signs_out
+        && app_session.session().await.is_ok()
+        && let Err(error) = app_session.sign_out(app).await
+    {
+        tracing::warn!(kind = %error.kind, "signing out before quitting failed; the session stays in the keyring");
+    }
+    app.exit(0);
 }

@@ -1,40 +1,151 @@
-//! The tray icon and its menu. Linux trays deliver no clicks, only menu
-//! activations, so everything an agent needs is a menu item.
+//! The tray icon and its menu. The icon follows the agent state. Linux trays
+//! deliver no clicks, only menu activations, so everything an agent needs is a
+//! menu item: the status line, Ready / Busy / Rest, Show / Hide, Sign out, Quit.
 
+use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Manager, Wry};
+
+use crate::session::AppSession;
+use crate::view::{AgentStateView, BarView, HealthKind};
 
 /// Tray id; on Linux the menu is exported over D-Bus under this name.
 pub const TRAY_ID: &str = "agentbar";
 
-const STATUS: &str = "status";
-const SHOW: &str = "show";
-const HIDE: &str = "hide";
-const QUIT: &str = "quit";
+/// Menu item ids.
+pub const STATUS: &str = "status";
+pub const READY: &str = "ready";
+pub const BUSY: &str = "busy";
+pub const REST: &str = "rest";
+pub const SHOW: &str = "show";
+pub const HIDE: &str = "hide";
+pub const SIGN_OUT: &str = "sign-out";
+pub const QUIT: &str = "quit";
+
+/// Rest length of the tray's Rest item.
+const TRAY_REST_SECONDS: u32 = 15 * 60;
+
+/// The items whose text or availability follows the state.
+struct Items {
+    status: MenuItem<Wry>,
+    ready: MenuItem<Wry>,
+    busy: MenuItem<Wry>,
+    rest: MenuItem<Wry>,
+    sign_out: MenuItem<Wry>,
+}
+
+fn icon(state: AgentStateView) -> Option<Image<'static>> {
+    let bytes: &'static [u8] = match state {
+        AgentStateView::Signedout => include_bytes!("../../icons/tray/signedout.png"),
+        AgentStateView::Idle => include_bytes!("../../icons/tray/idle.png"),
+        AgentStateView::Busy => include_bytes!("../../icons/tray/busy.png"),
+        AgentStateView::Ringing => include_bytes!("../../icons/tray/ringing.png"),
+        AgentStateView::Talking => include_bytes!("../../icons/tray/talking.png"),
+        AgentStateView::Hold => include_bytes!("../../icons/tray/hold.png"),
+        AgentStateView::Rest => include_bytes!("../../icons/tray/rest.png"),
+        AgentStateView::Wrapup => include_bytes!("../../icons/tray/wrapup.png"),
+    };
+    Image::from_bytes(bytes).ok()
+}
 
 /// Builds the tray icon with its menu and wires the menu handler.
 pub fn install(app: &AppHandle) -> tauri::Result<()> {
-    let status = MenuItem::with_id(app, STATUS, "Signed out", false, None::<&str>)?;
-    let show = MenuItem::with_id(app, SHOW, "Show", true, None::<&str>)?;
-    let hide = MenuItem::with_id(app, HIDE, "Hide", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, QUIT, "Quit", true, None::<&str>)?;
-    let separator = PredefinedMenuItem::separator(app)?;
-    let menu = Menu::with_items(app, &[&status, &separator, &show, &hide, &quit])?;
-
+    let item = |id: &str, text: &str, enabled: bool| {
+        MenuItem::with_id(app, id, text, enabled, None::<&str>)
+    };
+    let items = Items {
+        status: item(STATUS, "Signed out", false)?,
+        ready: item(READY, "Ready", false)?,
+        busy: item(BUSY, "Busy", false)?,
+        rest: item(REST, "Rest 15 minutes", false)?,
+        sign_out: item(SIGN_OUT, "Sign out", false)?,
+    };
+    let show = item(SHOW, "Show", true)?;
+    let hide = item(HIDE, "Hide", true)?;
+    let quit = item(QUIT, "Quit", true)?;
+    let menu = Menu::with_items(
+        app,
+        &[
+            &items.status,
+            &PredefinedMenuItem::separator(app)?,
+            &items.ready,
+            &items.busy,
+            &items.rest,
+            &PredefinedMenuItem::separator(app)?,
+            &show,
+            &hide,
+            &items.sign_out,
+            &PredefinedMenuItem::separator(app)?,
+            &quit,
+        ],
+    )?;
     let mut tray = TrayIconBuilder::with_id(TRAY_ID)
-        .tooltip("AgentBar")
+        .tooltip("AgentBar: signed out")
         .menu(&menu)
         .show_menu_on_left_click(true)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()));
-    if let Some(icon) = app.default_window_icon() {
-        tray = tray.icon(icon.clone());
+    if let Some(image) = icon(AgentStateView::Signedout) {
+        tray = tray.icon(image);
     }
     tray.build(app)?;
+    app.manage(items);
     Ok(())
 }
 
-fn on_menu(app: &AppHandle, id: &str) {
+/// Makes the icon, the status line and the items follow `view`. The update
+/// runs on the main thread, where GTK wants it; the caller never waits for it
+/// (waiting from a runtime thread for the main thread can deadlock).
+pub fn reflect(app: &AppHandle, view: &BarView) {
+    let handle = app.clone();
+    let view = view.clone();
+    if let Err(error) = app.run_on_main_thread(move || reflect_now(&handle, &view)) {
+        tracing::warn!(%error, "the tray could not be updated");
+    }
+}
+
+fn reflect_now(app: &AppHandle, view: &BarView) {
+    let (_, label) = view.state.tray();
+    let status = match (&view.agent_id, view.health.kind) {
+        (_, HealthKind::Reconnecting) => format!("{label} \u{2014} reconnecting"),
+        (Some(agent), _) if view.state != AgentStateView::Signedout => {
+            format!("Agent {agent}: {label}")
+        }
+        _ => label.to_owned(),
+    };
+    let signed_in = view.state != AgentStateView::Signedout;
+    let in_call = view.call.is_some();
+    if let Some(items) = app.try_state::<Items>() {
+        let results = [
+            items.status.set_text(&status),
+            items
+                .ready
+                .set_enabled(signed_in && !in_call && view.state != AgentStateView::Idle),
+            items
+                .busy
+                .set_enabled(signed_in && !in_call && view.state != AgentStateView::Busy),
+            items
+                .rest
+                .set_enabled(signed_in && !in_call && view.state != AgentStateView::Rest),
+            items.sign_out.set_enabled(signed_in && !in_call),
+        ];
+        for result in results {
+            if let Err(error) = result {
+                tracing::warn!(%error, "the tray menu could not be updated");
+            }
+        }
+    }
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        if let Err(error) = tray.set_icon(icon(view.state)) {
+            tracing::warn!(%error, "the tray icon could not be updated");
+        }
+        let _ = tray.set_tooltip(Some(format!("AgentBar: {status}")));
+    }
+}
+
+/// Runs the action of the menu item `id` (also the entry point for tests
+/// that click the item over D-Bus).
+pub fn on_menu(app: &AppHandle, id: &str) {
     match id {
         SHOW => crate::show_main_window(app),
         HIDE => {
@@ -44,7 +155,33 @@ fn on_menu(app: &AppHandle, id: &str) {
                 tracing::warn!(%error, "could not hide the window");
             }
         }
-        QUIT => app.exit(0),
+        READY | BUSY | REST => {
+            let app = app.clone();
+            let id = id.to_owned();
+            tauri::async_runtime::spawn(async move {
+                let result = match id.as_str() {
+                    READY => crate::commands::set_ready(app.state()).await,
+                    BUSY => crate::commands::set_busy(app.state(), 200).await,
+                    _ => crate::commands::set_rest(app.state(), TRAY_REST_SECONDS, 0).await,
+                };
+                if let Err(error) = result {
+                    tracing::warn!(item = %id, kind = %error.kind, "the tray action failed");
+                }
+            });
+        }
+        SIGN_OUT => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(error) = app.state::<AppSession>().sign_out(&app).await {
+                    tracing::warn!(kind = %error.kind, "signing out from the tray failed");
+                    crate::show_main_window(&app);
+                }
+            });
+        }
+        QUIT => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move { crate::quit(&app).await });
+        }
         other => tracing::debug!(item = other, "tray menu item without an action"),
     }
 }

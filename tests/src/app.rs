@@ -81,9 +81,25 @@ impl App {
         &self.client
     }
 
-    /// The text of the first element matching `css`.
+    /// The rendered text of the first element matching `css` (its `innerText`:
+    /// empty when the element is hidden). WebKitWebDriver's own element text
+    /// treats some clipped (ellipsis) elements as not displayed, so the page is asked.
     pub async fn text(&self, css: &str) -> Result<String> {
-        Ok(self.client.find(Locator::Css(css)).await?.text().await?)
+        let value = self
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;",
+                vec![serde_json::Value::String(css.to_owned())],
+            )
+            .await?;
+        match value {
+            serde_json::Value::String(text) => Ok(text),
+            _ => Err(HarnessError::NotReady {
+                what: format!("element {css}"),
+                seconds: 0,
+                detail: "no such element".into(),
+            }),
+        }
     }
 
     /// Waits until the element matching `css` contains `expected`.
@@ -91,9 +107,7 @@ impl App {
         let deadline = Instant::now() + WAIT;
         let mut last = String::from("<no such element>");
         while Instant::now() < deadline {
-            if let Ok(element) = self.client.find(Locator::Css(css)).await
-                && let Ok(text) = element.text().await
-            {
+            if let Ok(text) = self.text(css).await {
                 if text.contains(expected) {
                     return Ok(text);
                 }
@@ -112,6 +126,82 @@ impl App {
     pub async fn click(&self, css: &str) -> Result<()> {
         self.client.find(Locator::Css(css)).await?.click().await?;
         Ok(())
+    }
+
+    /// Types `text` into the field matching `css`, replacing what it held.
+    pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
+        let field = self.client.find(Locator::Css(css)).await?;
+        field.clear().await?;
+        field.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Waits until the form field matching `css` has a value containing `expected`.
+    pub async fn wait_for_value(&self, css: &str, expected: &str) -> Result<String> {
+        let deadline = Instant::now() + WAIT;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(field) = self.client.find(Locator::Css(css)).await
+                && let Ok(Some(value)) = field.prop("value").await
+            {
+                if value.contains(expected) {
+                    return Ok(value);
+                }
+                last = value;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(HarnessError::NotReady {
+            what: format!("value {expected:?} in {css}"),
+            seconds: WAIT.as_secs(),
+            detail: format!("last seen: {last:?}"),
+        })
+    }
+
+    /// Waits until the element matching `css` has attribute `name` equal to `expected`.
+    pub async fn wait_for_attribute(&self, css: &str, name: &str, expected: &str) -> Result<()> {
+        let deadline = Instant::now() + WAIT;
+        let mut last = None;
+        while Instant::now() < deadline {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && let Ok(value) = element.attr(name).await
+            {
+                if value.as_deref() == Some(expected) {
+                    return Ok(());
+                }
+                last = value;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(HarnessError::NotReady {
+            what: format!("{css} [{name}={expected:?}]"),
+            seconds: WAIT.as_secs(),
+            detail: format!("last seen: {last:?}"),
+        })
+    }
+
+    /// Whether the element matching `css` exists and is displayed.
+    pub async fn is_displayed(&self, css: &str) -> bool {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element.is_displayed().await.unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// Waits until the element matching `css` is displayed.
+    pub async fn wait_displayed(&self, css: &str) -> Result<()> {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if self.is_displayed(css).await {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(HarnessError::NotReady {
+            what: format!("{css} displayed"),
+            seconds: WAIT.as_secs(),
+            detail: String::new(),
+        })
     }
 
     /// Saves a picture of the window to `artifacts/screenshots/<name>.png`.

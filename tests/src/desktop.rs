@@ -193,14 +193,27 @@ impl Desktop {
         Ok(path)
     }
 
+    /// Runs `gdbus` in the session; its output, or its error as a harness error.
+    pub(crate) fn gdbus(&self, args: &[&str]) -> Result<String> {
+        let output = self.run("gdbus", args)?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else {
+            Err(HarnessError::NotReady {
+                what: format!("gdbus {}", args.first().unwrap_or(&"")),
+                seconds: 0,
+                detail: String::from_utf8_lossy(&output.stderr).into_owned(),
+            })
+        }
+    }
+
     /// Waits until `name` has an owner on the session bus.
     pub fn wait_for_bus_name(&self, name: &str, timeout: Duration) -> Result<()> {
         let deadline = Instant::now() + timeout;
         let mut last = String::new();
         while Instant::now() < deadline {
-            let output = self.run(
-                "gdbus",
-                &[
+            last = self
+                .gdbus(&[
                     "call",
                     "--session",
                     "--dest",
@@ -210,9 +223,8 @@ impl Desktop {
                     "--method",
                     "org.freedesktop.DBus.NameHasOwner",
                     name,
-                ],
-            )?;
-            last = String::from_utf8_lossy(&output.stdout).trim().to_string();
+                ])
+                .unwrap_or_else(|e| e.to_string());
             if last.contains("true") {
                 return Ok(());
             }

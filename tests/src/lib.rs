@@ -19,10 +19,14 @@
 
 mod app;
 mod desktop;
+pub mod gateway;
 pub mod process;
+mod tray;
 
 pub use app::App;
 pub use desktop::Desktop;
+pub use gateway::Gateway;
+pub use tray::TrayMenu;
 
 use std::path::PathBuf;
 

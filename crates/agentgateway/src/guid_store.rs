@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use keyring::Entry;
 
-use crate::secret::Guid;
+use crate::secret::{Guid, Secret};
 
 /// The keyring service name.
 pub const SERVICE: &str = "agentbar";
@@ -109,25 +109,42 @@ impl GuidStore {
             })?
     }
 
-    /// Stores (or replaces) the agent's GUID.
-    pub async fn store(&self, agent: &str, guid: &Guid) -> Result<(), StoreError> {
-        let value = guid.clone();
+    async fn put(&self, agent: &str, value: String) -> Result<(), StoreError> {
         self.blocking(agent, move |e| {
-            e.set_password(value.expose())
-                .map_err(StoreError::from_keyring)
+            e.set_password(&value).map_err(StoreError::from_keyring)
         })
         .await
     }
 
-    /// The agent's stored GUID; `Ok(None)` when there is none.
-    pub async fn load(&self, agent: &str) -> Result<Option<Guid>, StoreError> {
+    async fn get(&self, agent: &str) -> Result<Option<String>, StoreError> {
         self.blocking(agent, |e| match e.get_password() {
             Ok(v) if v.is_empty() => Ok(None),
-            Ok(v) => Ok(Some(Guid::new(v))),
+            Ok(v) => Ok(Some(v)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(err) => Err(StoreError::from_keyring(err)),
         })
         .await
+    }
+
+    /// Stores (or replaces) the agent's GUID.
+    pub async fn store(&self, agent: &str, guid: &Guid) -> Result<(), StoreError> {
+        self.put(agent, guid.expose().to_owned()).await
+    }
+
+    /// The agent's stored GUID; `Ok(None)` when there is none.
+    pub async fn load(&self, agent: &str) -> Result<Option<Guid>, StoreError> {
+        Ok(self.get(agent).await?.map(Guid::new))
+    }
+
+    /// Stores (or replaces) another secret of the agent's under this store's
+    /// service, such as a password the agent asked to remember.
+    pub async fn store_secret(&self, agent: &str, secret: &Secret) -> Result<(), StoreError> {
+        self.put(agent, secret.expose().to_owned()).await
+    }
+
+    /// The secret stored with [`GuidStore::store_secret`]; `Ok(None)` when there is none.
+    pub async fn load_secret(&self, agent: &str) -> Result<Option<Secret>, StoreError> {
+        Ok(self.get(agent).await?.map(Secret::new))
     }
 
     /// Removes the agent's GUID; a missing entry is fine.

@@ -12,12 +12,14 @@
 //! - [`bar`]: the connection-bar state, a pure reducer over events.
 //! - [`session`]: the engine: sign-in, event loop, recovery, delivery.
 //! - [`guid_store`]: the GUID in the desktop keyring, for resuming.
+//! - [`probe`]: a gateway's certificate fingerprint at first contact.
 //! - [`push`]: the HTTPS endpoint the gateway posts events to in push mode.
 
 pub mod bar;
 pub mod client;
 pub mod event;
 pub mod guid_store;
+pub mod probe;
 pub mod push;
 pub mod retcode;
 pub mod secret;

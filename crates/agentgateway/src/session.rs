@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
-use crate::bar::{BarState, Health, SignOutReason};
+use crate::bar::{BarState, Call, Health, SignOutReason};
 use crate::client::PushRegistration;
 use crate::client::{AgentStatus, Client, ClientConfig, ClientError, SignIn};
 use crate::event::{Event, EventKind};
@@ -403,6 +403,19 @@ impl Session {
             }
         }
         Err(last.map_or(SessionError::NotSignedIn, SessionError::Client))
+    }
+
+    /// Puts the call the bar showed before a restart back on the bar, so that
+    /// [`Session::resume`] can reconcile it with the gateway (state from
+    /// `agentstatus`, call data from the calldata query by its call ID). The
+    /// gateway has no query for the call itself; reconciliation drops the call
+    /// when the agent is no longer in one.
+    pub fn seed_call(&self, call: Call) {
+        // Not published: the bar shows it once resume has reconciled it.
+        self.shared.state.send_if_modified(|s| {
+            s.call = Some(call);
+            false
+        });
     }
 
     /// Resumes a session from a stored GUID (e.g. after the app restarted).

@@ -1,0 +1,213 @@
+//! Desktop notifications: a ringing call (with an Answer action where the
+//! notification server offers actions), the gateway signing the agent out, the
+//! connection lost and back, rest time over. Which ones fire is a setting.
+
+use crate::settings::NotificationSettings;
+use crate::view::{AgentStateView, BarView, HealthKind};
+
+/// A notification to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    Ringing { caller: String, called: String },
+    SignedOut { reason: String },
+    ConnectionLost { reason: String },
+    ConnectionBack,
+    RestOver,
+}
+
+impl Note {
+    fn summary_and_body(&self) -> (String, String) {
+        match self {
+            Note::Ringing { caller, called } => (
+                format!("Incoming call from {caller}"),
+                format!("To {called}. Answer it on the connection bar."),
+            ),
+            Note::SignedOut { reason } => ("You were signed out".into(), reason.clone()),
+            Note::ConnectionLost { reason } => (
+                "Connection to the gateway lost".into(),
+                format!("{reason}. AgentBar keeps trying to reconnect."),
+            ),
+            Note::ConnectionBack => (
+                "Connection to the gateway restored".into(),
+                "You are back on the queue.".into(),
+            ),
+            Note::RestOver => (
+                "Your rest time is over".into(),
+                "Say Ready when you are back.".into(),
+            ),
+        }
+    }
+}
+
+/// The notifications that the change from `before` to `after` calls for.
+/// `rest_over` is true when the gateway just reported the rest timeout.
+pub fn notes_for(
+    before: &BarView,
+    after: &BarView,
+    rest_over: bool,
+    settings: &NotificationSettings,
+) -> Vec<Note> {
+    let mut notes = Vec::new();
+    if settings.ringing
+        && after.state == AgentStateView::Ringing
+        && before.state != AgentStateView::Ringing
+        && let Some(call) = &after.call
+    {
+        notes.push(Note::Ringing {
+            caller: call.caller.clone(),
+            called: call.called.clone(),
+        });
+    }
+    let was_signed_in = before.health.kind != HealthKind::Signedout;
+    if settings.signed_out && was_signed_in && after.health.kind == HealthKind::Signedout {
+        // Only when the gateway ended the session: a sign-out the agent asked
+        // for has no reason attached.
+        if let Some(reason) = &after.health.reason {
+            notes.push(Note::SignedOut {
+                reason: reason.clone(),
+            });
+        }
+    }
+    if settings.connection {
+        match (before.health.kind, after.health.kind) {
+            (HealthKind::Connected, HealthKind::Reconnecting) => notes.push(Note::ConnectionLost {
+                reason: after
+                    .health
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| "The gateway does not answer".into()),
+            }),
+            (HealthKind::Reconnecting, HealthKind::Connected) => notes.push(Note::ConnectionBack),
+            _ => {}
+        }
+    }
+    if settings.rest_over && rest_over {
+        notes.push(Note::RestOver);
+    }
+    notes
+}
+
+/// Shows `note`. For a ringing call with actions available, `on_answer` runs
+/// when the agent clicks Answer. Runs on a blocking thread: the D-Bus call and
+/// the wait for an action must not hold up the async runtime.
+pub fn show(note: Note, on_answer: impl FnOnce() + Send + 'static) {
+    std::thread::spawn(move || {
+        let (summary, body) = note.summary_and_body();
+        let mut notification = notify_rust::Notification::new();
+        notification
+            .appname("AgentBar")
+            .summary(&summary)
+            .body(&body)
+            .icon("agentbar");
+        let ringing = matches!(note, Note::Ringing { .. });
+        let actions = ringing
+            && notify_rust::get_capabilities()
+                .map(|caps| caps.iter().any(|c| c == "actions"))
+                .unwrap_or(false);
+        if ringing {
+            notification.urgency(notify_rust::Urgency::Critical);
+        }
+        if actions {
+            notification.action("answer", "Answer");
+        }
+        match notification.show() {
+            Ok(handle) if actions => handle.wait_for_action(|action| {
+                if action == "answer" {
+                    on_answer();
+                }
+            }),
+            Ok(_) => {}
+            // No notification server (no desktop session): the bar still shows everything.
+            Err(error) => tracing::warn!(%error, "could not show a desktop notification"),
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::{CallView, HealthView};
+
+    fn bar(state: AgentStateView, health: HealthKind) -> BarView {
+        let mut bar = BarView::signed_out(None, 0);
+        bar.state = state;
+        bar.health = HealthView {
+            kind: health,
+            since: Some(0),
+            reason: None,
+            gateway: None,
+        };
+        bar
+    }
+
+    fn ringing() -> BarView {
+        let mut b = bar(AgentStateView::Ringing, HealthKind::Connected);
+        b.call = Some(CallView {
+            call_id: "1".into(),
+            caller: "13800138000".into(),
+            called: "4001".into(),
+            direction: "inbound",
+            media: "voice",
+            held: false,
+            since: 0,
+            answered_at: None,
+            calldata: None,
+        });
+        b
+    }
+
+    #[test]
+    fn a_new_ringing_call_notifies_once() {
+        let all = NotificationSettings::default();
+        let idle = bar(AgentStateView::Idle, HealthKind::Connected);
+        assert_eq!(
+            notes_for(&idle, &ringing(), false, &all),
+            vec![Note::Ringing {
+                caller: "13800138000".into(),
+                called: "4001".into()
+            }]
+        );
+        assert!(notes_for(&ringing(), &ringing(), false, &all).is_empty());
+    }
+
+    #[test]
+    fn settings_turn_notifications_off() {
+        let none = NotificationSettings {
+            ringing: false,
+            signed_out: false,
+            connection: false,
+            rest_over: false,
+        };
+        let idle = bar(AgentStateView::Idle, HealthKind::Connected);
+        assert!(notes_for(&idle, &ringing(), true, &none).is_empty());
+    }
+
+    #[test]
+    fn connection_lost_and_back() {
+        let all = NotificationSettings::default();
+        let up = bar(AgentStateView::Idle, HealthKind::Connected);
+        let mut down = bar(AgentStateView::Idle, HealthKind::Reconnecting);
+        down.health.reason = Some("The gateway does not answer".into());
+        assert!(matches!(
+            notes_for(&up, &down, false, &all).as_slice(),
+            [Note::ConnectionLost { .. }]
+        ));
+        assert_eq!(
+            notes_for(&down, &up, false, &all),
+            vec![Note::ConnectionBack]
+        );
+    }
+
+    #[test]
+    fn only_a_gateway_sign_out_notifies() {
+        let all = NotificationSettings::default();
+        let up = bar(AgentStateView::Idle, HealthKind::Connected);
+        let asked = BarView::signed_out(None, 0);
+        assert!(notes_for(&up, &asked, false, &all).is_empty());
+        let forced = BarView::signed_out(Some("The gateway signed you out".into()), 0);
+        assert!(matches!(
+            notes_for(&up, &forced, false, &all).as_slice(),
+            [Note::SignedOut { .. }]
+        ));
+    }
+}

@@ -1,0 +1,91 @@
+//! The OS keyring (Secret Service on Linux): the session GUID and, when the
+//! agent asks for it, the password. Nothing secret is ever written elsewhere.
+//!
+//! `secret-tool lookup service agentbar username <agent>` shows the GUID;
+//! the password lives under service `agentbar-password`.
+
+use std::sync::OnceLock;
+
+use agentgateway::guid_store::{GuidStore, StoreError};
+use agentgateway::{Guid, Secret};
+
+/// Keyring service of a remembered password.
+pub const PASSWORD_SERVICE: &str = "agentbar-password";
+/// Keyring service of the call on the bar (its IDs and numbers, never its call
+/// data), so a restarted bar can show the call again.
+pub const CALL_SERVICE: &str = "agentbar-call";
+
+fn guids() -> &'static GuidStore {
+    static STORE: OnceLock<GuidStore> = OnceLock::new();
+    STORE.get_or_init(GuidStore::default)
+}
+
+fn calls() -> &'static GuidStore {
+    static STORE: OnceLock<GuidStore> = OnceLock::new();
+    STORE.get_or_init(|| GuidStore::with_service(CALL_SERVICE))
+}
+
+fn passwords() -> &'static GuidStore {
+    static STORE: OnceLock<GuidStore> = OnceLock::new();
+    STORE.get_or_init(|| GuidStore::with_service(PASSWORD_SERVICE))
+}
+
+/// Stores (or replaces) the session GUID of `agent`.
+pub async fn store_guid(agent: &str, guid: &Guid) -> Result<(), StoreError> {
+    guids().store(agent, guid).await
+}
+
+/// The stored session GUID of `agent`, if any.
+pub async fn load_guid(agent: &str) -> Result<Option<Guid>, StoreError> {
+    guids().load(agent).await
+}
+
+/// Forgets the session GUID of `agent` (missing is fine).
+pub async fn delete_guid(agent: &str) -> Result<(), StoreError> {
+    guids().delete(agent).await
+}
+
+/// Remembers the password of `agent`.
+pub async fn store_password(agent: &str, password: &Secret) -> Result<(), StoreError> {
+    passwords().store_secret(agent, password).await
+}
+
+/// The remembered password of `agent`, if any.
+pub async fn load_password(agent: &str) -> Result<Option<Secret>, StoreError> {
+    passwords().load_secret(agent).await
+}
+
+/// Forgets the password of `agent` (missing is fine).
+pub async fn delete_password(agent: &str) -> Result<(), StoreError> {
+    passwords().delete(agent).await
+}
+
+/// The call on the bar, as kept across a restart.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LastCall {
+    pub callid: String,
+    pub caller: String,
+    pub called: String,
+    pub outbound: bool,
+    pub media: String,
+    pub since_ms: u64,
+}
+
+/// Keeps (or, with `None`, forgets) the call on the bar of `agent`.
+pub async fn store_call(agent: &str, call: Option<&LastCall>) -> Result<(), StoreError> {
+    match call {
+        Some(call) => {
+            let json = serde_json::to_string(call).unwrap_or_default();
+            calls().store_secret(agent, &Secret::new(json)).await
+        }
+        None => calls().delete(agent).await,
+    }
+}
+
+/// The call that was on the bar of `agent`, if any.
+pub async fn load_call(agent: &str) -> Result<Option<LastCall>, StoreError> {
+    Ok(calls()
+        .load_secret(agent)
+        .await?
+        .and_then(|json| serde_json::from_str(json.expose()).ok()))
+}

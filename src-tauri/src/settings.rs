@@ -1,0 +1,353 @@
+//! What an agent chose at sign-in and in the settings panel, kept in the
+//! platform's config folder (`$XDG_CONFIG_HOME/agentbar/settings.json` on Linux).
+//!
+//! Secrets never live here: the password (when remembered) and the GUID are in
+//! the OS keyring. An administrator can preset and lock settings in a
+//! system-wide file (`/etc/agentbar/defaults.json`, or `AGENTBAR_SYSTEM_DEFAULTS`):
+//! its values fill in what the user has not set, and its `locked` names always win.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Where the system-wide administrator defaults live unless overridden.
+pub const SYSTEM_DEFAULTS: &str = "/etc/agentbar/defaults.json";
+
+/// How the gateway's certificate is trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum TrustSetting {
+    /// The operating system's roots.
+    System,
+    /// The system roots plus this CA file (PEM).
+    CaFile { path: String },
+    /// Only the certificate with this SHA-256 fingerprint (hex).
+    Pin { sha256: String },
+}
+
+/// Event delivery mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Mode {
+    Poll,
+    Push,
+}
+
+/// The push receiver's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PushSettings {
+    pub listen: String,
+    pub public_url: String,
+    pub cert_file: String,
+    pub key_file: String,
+}
+
+/// Which desktop notifications fire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NotificationSettings {
+    pub ringing: bool,
+    pub signed_out: bool,
+    pub connection: bool,
+    pub rest_over: bool,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self {
+            ringing: true,
+            signed_out: true,
+            connection: true,
+            rest_over: true,
+        }
+    }
+}
+
+/// The agent's state right after sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StatusAfterSignIn {
+    Idle,
+    Busy,
+    Work,
+}
+
+/// Everything but secrets. Field names match `ui/src/api.ts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    pub gateways: Vec<String>,
+    pub agent_id: String,
+    pub phone: String,
+    pub mode: Mode,
+    pub push: PushSettings,
+    pub trust: TrustSetting,
+    pub status_after_sign_in: StatusAfterSignIn,
+    pub remember_password: bool,
+    pub take_over: bool,
+    pub notifications: NotificationSettings,
+    pub always_on_top: bool,
+    pub quit_signs_out: bool,
+    /// Names of the settings an administrator locked (read-only for the user).
+    pub locked: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            gateways: Vec::new(),
+            agent_id: String::new(),
+            phone: String::new(),
+            mode: Mode::Poll,
+            push: PushSettings::default(),
+            trust: TrustSetting::System,
+            status_after_sign_in: StatusAfterSignIn::Idle,
+            remember_password: false,
+            take_over: false,
+            notifications: NotificationSettings::default(),
+            always_on_top: false,
+            quit_signs_out: true,
+            locked: Vec::new(),
+        }
+    }
+}
+
+/// Reading or writing the settings file failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The file exists but is not valid settings JSON.
+    #[error("the settings file {path} is not valid: {source}")]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The file could not be read or written.
+    #[error("could not access the settings file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The settings files of this user and this machine.
+#[derive(Debug, Clone)]
+pub struct SettingsStore {
+    user: PathBuf,
+    system: PathBuf,
+}
+
+impl SettingsStore {
+    /// The platform's locations (`AGENTBAR_SYSTEM_DEFAULTS` overrides the system file).
+    pub fn platform() -> Self {
+        let user = dirs::config_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("agentbar")
+            .join("settings.json");
+        let system = std::env::var_os("AGENTBAR_SYSTEM_DEFAULTS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(SYSTEM_DEFAULTS));
+        Self { user, system }
+    }
+
+    /// Files at explicit paths (tests).
+    #[cfg(test)]
+    pub fn at(user: impl Into<PathBuf>, system: impl Into<PathBuf>) -> Self {
+        Self {
+            user: user.into(),
+            system: system.into(),
+        }
+    }
+
+    /// The user's settings file.
+    #[cfg(test)]
+    pub fn user_path(&self) -> &Path {
+        &self.user
+    }
+
+    /// The effective settings: the system defaults, overlaid by the user's
+    /// file, with locked settings taken from the system defaults again.
+    pub fn load(&self) -> Result<Settings, SettingsError> {
+        let system = read_json(&self.system)?;
+        let user = read_json(&self.user)?;
+        let mut merged = system
+            .clone()
+            .unwrap_or(serde_json::Value::Object(Default::default()));
+        if let (Some(target), Some(serde_json::Value::Object(user))) =
+            (merged.as_object_mut(), user)
+        {
+            for (key, value) in user {
+                if key != "locked" {
+                    target.insert(key, value);
+                }
+            }
+        }
+        let mut settings: Settings =
+            serde_json::from_value(merged).map_err(|source| SettingsError::Invalid {
+                path: self.user.clone(),
+                source,
+            })?;
+        if let Some(system) = system {
+            let defaults: Settings =
+                serde_json::from_value(system).map_err(|source| SettingsError::Invalid {
+                    path: self.system.clone(),
+                    source,
+                })?;
+            settings = apply_locks(settings, &defaults);
+        }
+        Ok(settings)
+    }
+
+    /// Saves `settings` for this user (locked ones are kept as the administrator
+    /// set them) and returns the effective settings.
+    pub fn save(&self, settings: &Settings) -> Result<Settings, SettingsError> {
+        let mut to_write = settings.clone();
+        to_write.locked.clear();
+        let body =
+            serde_json::to_vec_pretty(&to_write).map_err(|source| SettingsError::Invalid {
+                path: self.user.clone(),
+                source,
+            })?;
+        let io = |source| SettingsError::Io {
+            path: self.user.clone(),
+            source,
+        };
+        if let Some(dir) = self.user.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        // Write-then-rename: a crash never leaves a half-written file.
+        let partial = self.user.with_extension("json.partial");
+        std::fs::write(&partial, body).map_err(io)?;
+        std::fs::rename(&partial, &self.user).map_err(io)?;
+        self.load()
+    }
+}
+
+fn read_json(path: &Path) -> Result<Option<serde_json::Value>, SettingsError> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|source| SettingsError::Invalid {
+                    path: path.to_path_buf(),
+                    source,
+                })
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(SettingsError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Takes every locked setting from the administrator's defaults.
+fn apply_locks(mut settings: Settings, defaults: &Settings) -> Settings {
+    for name in &defaults.locked {
+        match name.as_str() {
+            "gateways" => settings.gateways = defaults.gateways.clone(),
+            "agentId" => settings.agent_id = defaults.agent_id.clone(),
+            "phone" => settings.phone = defaults.phone.clone(),
+            "mode" => settings.mode = defaults.mode,
+            "push" => settings.push = defaults.push.clone(),
+            "trust" => settings.trust = defaults.trust.clone(),
+            "statusAfterSignIn" => settings.status_after_sign_in = defaults.status_after_sign_in,
+            "rememberPassword" => settings.remember_password = defaults.remember_password,
+            "takeOver" => settings.take_over = defaults.take_over,
+            "notifications" => settings.notifications = defaults.notifications,
+            "alwaysOnTop" => settings.always_on_top = defaults.always_on_top,
+            "quitSignsOut" => settings.quit_signs_out = defaults.quit_signs_out,
+            other => tracing::warn!(
+                setting = other,
+                "the administrator locked an unknown setting"
+            ),
+        }
+    }
+    settings.locked = defaults.locked.clone();
+    settings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(dir: &tempfile::TempDir) -> SettingsStore {
+        SettingsStore::at(
+            dir.path().join("user/settings.json"),
+            dir.path().join("defaults.json"),
+        )
+    }
+
+    #[test]
+    fn missing_files_give_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(store(&dir).load().unwrap(), Settings::default());
+    }
+
+    #[test]
+    fn saved_settings_load_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        let settings = Settings {
+            gateways: vec!["https://gw.example:8043/agentgateway/resource".into()],
+            agent_id: "291".into(),
+            phone: "6001".into(),
+            trust: TrustSetting::Pin {
+                sha256: "ab".repeat(32),
+            },
+            ..Settings::default()
+        };
+        assert_eq!(store.save(&settings).unwrap(), settings);
+        assert_eq!(store.load().unwrap(), settings);
+    }
+
+    #[test]
+    fn administrator_defaults_fill_in_and_locks_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        std::fs::write(
+            dir.path().join("defaults.json"),
+            r#"{"gateways":["https://cc.corp:8043/agentgateway/resource"],
+                "trust":{"kind":"caFile","path":"/etc/agentbar/ca.pem"},
+                "alwaysOnTop":true,
+                "locked":["gateways","trust"]}"#,
+        )
+        .unwrap();
+        let mine = Settings {
+            gateways: vec!["https://elsewhere/agentgateway/resource".into()],
+            trust: TrustSetting::System,
+            agent_id: "101".into(),
+            always_on_top: false,
+            ..Settings::default()
+        };
+        let effective = store.save(&mine).unwrap();
+        assert_eq!(
+            effective.gateways,
+            vec!["https://cc.corp:8043/agentgateway/resource"]
+        );
+        assert_eq!(
+            effective.trust,
+            TrustSetting::CaFile {
+                path: "/etc/agentbar/ca.pem".into()
+            }
+        );
+        assert_eq!(effective.agent_id, "101");
+        assert!(
+            !effective.always_on_top,
+            "an unlocked default yields to the user's choice"
+        );
+        assert_eq!(effective.locked, vec!["gateways", "trust"]);
+    }
+
+    #[test]
+    fn a_corrupt_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        std::fs::create_dir_all(store.user_path().parent().unwrap()).unwrap();
+        std::fs::write(store.user_path(), "{not json").unwrap();
+        let error = store.load().unwrap_err().to_string();
+        assert!(error.contains("settings.json"), "{error}");
+    }
+}

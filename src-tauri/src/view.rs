@@ -1,0 +1,398 @@
+//! What the connection bar page shows, as it receives it (`ui/src/api.ts`).
+//! Derived from the engine's bar state so the page never depends on engine internals.
+
+use serde::Serialize;
+
+/// The agent states the bar and the tray show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentStateView {
+    Signedout,
+    Idle,
+    Busy,
+    Ringing,
+    Talking,
+    Hold,
+    Rest,
+    Wrapup,
+}
+
+impl AgentStateView {
+    /// The tray icon file name (without `.png`) and menu label for this state.
+    pub fn tray(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Signedout => ("signedout", "Signed out"),
+            Self::Idle => ("idle", "Ready"),
+            Self::Busy => ("busy", "Busy"),
+            Self::Ringing => ("ringing", "Ringing"),
+            Self::Talking => ("talking", "Talking"),
+            Self::Hold => ("hold", "On hold"),
+            Self::Rest => ("rest", "Resting"),
+            Self::Wrapup => ("wrapup", "Wrap-up"),
+        }
+    }
+}
+
+/// Connection health, in the page's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthKind {
+    Signedout,
+    Connecting,
+    Connected,
+    Reconnecting,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthView {
+    pub kind: HealthKind,
+    pub since: Option<u64>,
+    pub reason: Option<String>,
+    pub gateway: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallView {
+    pub call_id: String,
+    pub caller: String,
+    pub called: String,
+    pub direction: &'static str,
+    pub media: &'static str,
+    pub held: bool,
+    pub since: u64,
+    pub answered_at: Option<u64>,
+    pub calldata: Option<String>,
+}
+
+/// An error the page shows; it branches on `kind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorView {
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BarView {
+    pub agent_id: Option<String>,
+    pub state: AgentStateView,
+    pub state_since: Option<u64>,
+    pub rest_until: Option<u64>,
+    pub busy_reason: Option<String>,
+    pub health: HealthView,
+    pub call: Option<CallView>,
+    pub last_error: Option<ErrorView>,
+}
+
+impl BarView {
+    /// The bar before any sign-in, or after sign-out with `reason`.
+    pub fn signed_out(reason: Option<String>, now_ms: u64) -> Self {
+        Self {
+            agent_id: None,
+            state: AgentStateView::Signedout,
+            state_since: None,
+            rest_until: None,
+            busy_reason: None,
+            health: HealthView {
+                kind: HealthKind::Signedout,
+                since: Some(now_ms),
+                reason,
+                gateway: None,
+            },
+            call: None,
+            last_error: None,
+        }
+    }
+}
+
+/// One event as received, for the page's event list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventRecord {
+    pub seq: u64,
+    pub received_at: u64,
+    pub event_type: String,
+    pub raw: serde_json::Value,
+}
+
+/// What the page needs that the engine's state does not keep: when the call on
+/// the bar was answered, when a requested rest ends, and call data the agent
+/// just saved (the gateway sends no event for it).
+#[derive(Debug, Default, Clone)]
+pub struct ViewMemory {
+    answered: Option<(Option<String>, u64)>,
+    rest_until: Option<u64>,
+    saved_calldata: Option<(Option<String>, String)>,
+}
+
+impl ViewMemory {
+    /// The agent asked for a rest of `seconds` at `now_ms`.
+    pub fn rest_requested(&mut self, now_ms: u64, seconds: u32) {
+        self.rest_until = Some(now_ms + u64::from(seconds) * 1000);
+    }
+
+    /// The agent saved `calldata` for the call `callid`.
+    pub fn calldata_saved(&mut self, callid: Option<String>, calldata: String) {
+        self.saved_calldata = Some((callid, calldata));
+    }
+
+    /// The call `callid`, answered at `answered_at`, is back on the bar after a restart.
+    pub fn call_resumed(&mut self, callid: String, answered_at: u64) {
+        self.answered = Some((Some(callid), answered_at));
+    }
+
+    /// Forgets everything (a new session).
+    pub fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
+fn sign_out_words(reason: &agentgateway::bar::SignOutReason) -> Option<String> {
+    use agentgateway::bar::SignOutReason;
+    match reason {
+        SignOutReason::NotSignedIn | SignOutReason::ByAgent => None,
+        SignOutReason::ByGateway { retcode } => Some(format!(
+            "The gateway signed you out ({retcode}: {}).",
+            agentgateway::retcode::meaning(retcode)
+        )),
+        SignOutReason::SignInFailed { error } => Some(format!("Signing in again failed: {error}.")),
+    }
+}
+
+/// The page's view of the engine's bar state.
+pub fn bar_view(
+    state: &agentgateway::BarState,
+    agent_id: Option<&str>,
+    memory: &mut ViewMemory,
+) -> BarView {
+    use agentgateway::Health;
+    use agentgateway::bar::{AgentState, Direction, Media};
+
+    let agent = match state.agent {
+        AgentState::SignedOut | AgentState::SigningIn => AgentStateView::Signedout,
+        AgentState::Idle => AgentStateView::Idle,
+        AgentState::Busy => AgentStateView::Busy,
+        AgentState::Ringing => AgentStateView::Ringing,
+        AgentState::Talking => AgentStateView::Talking,
+        AgentState::Hold => AgentStateView::Hold,
+        AgentState::WrapUp => AgentStateView::Wrapup,
+        AgentState::Rest => AgentStateView::Rest,
+    };
+    let health = match &state.health {
+        Health::Connected { gateway, .. } if state.agent == AgentState::SigningIn => HealthView {
+            kind: HealthKind::Connecting,
+            since: Some(state.since_ms),
+            reason: None,
+            gateway: Some(gateway.clone()),
+        },
+        Health::Connected { gateway, .. } => HealthView {
+            kind: HealthKind::Connected,
+            since: None,
+            reason: None,
+            gateway: Some(gateway.clone()),
+        },
+        Health::Reconnecting { since_ms, reason } => HealthView {
+            kind: HealthKind::Reconnecting,
+            since: Some(*since_ms),
+            reason: Some(reason.clone()),
+            gateway: None,
+        },
+        Health::SignedOut { reason } => HealthView {
+            kind: HealthKind::Signedout,
+            since: None,
+            reason: sign_out_words(reason),
+            gateway: None,
+        },
+    };
+
+    if agent != AgentStateView::Rest {
+        memory.rest_until = None;
+    }
+    let call = state.call.as_ref().map(|call| {
+        let answered_at = match agent {
+            AgentStateView::Ringing => None,
+            _ => match &memory.answered {
+                Some((id, at)) if *id == call.callid => Some(*at),
+                _ => {
+                    let at = if agent == AgentStateView::Talking {
+                        state.since_ms
+                    } else {
+                        call.since_ms
+                    };
+                    memory.answered = Some((call.callid.clone(), at));
+                    Some(at)
+                }
+            },
+        };
+        let calldata = match &memory.saved_calldata {
+            Some((id, saved)) if *id == call.callid => Some(saved.clone()),
+            _ => call.calldata.as_ref().map(|c| c.0.clone()),
+        };
+        CallView {
+            call_id: call.callid.clone().unwrap_or_default(),
+            caller: call.caller.clone().unwrap_or_default(),
+            called: call.called.clone().unwrap_or_default(),
+            direction: match call.direction {
+                Direction::Outbound => "outbound",
+                Direction::Inbound | Direction::Unknown => "inbound",
+            },
+            media: match call.media {
+                Media::Voice => "voice",
+                Media::Video => "video",
+                Media::VoiceAndVideo => "voice+video",
+                Media::Unknown => "unknown",
+            },
+            held: call.held,
+            since: call.since_ms,
+            answered_at,
+            calldata,
+        }
+    });
+    if call.is_none() {
+        memory.answered = None;
+        memory.saved_calldata = None;
+    }
+
+    BarView {
+        agent_id: agent_id.map(str::to_owned),
+        state: agent,
+        state_since: Some(state.since_ms),
+        rest_until: memory.rest_until.filter(|_| agent == AgentStateView::Rest),
+        busy_reason: state.busy_reason.clone(),
+        health,
+        call,
+        last_error: state.last_error.as_ref().map(|e| ErrorView {
+            kind: e.kind.clone(),
+            message: e.message.clone(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agentgateway::{BarState, Event};
+
+    fn event(json: serde_json::Value) -> Event {
+        Event::from_json(json)
+    }
+
+    fn signed_in() -> BarState {
+        let mut state = BarState::signed_out(0);
+        state.set_health(
+            agentgateway::Health::Connected {
+                gateway: "https://gw/agentgateway/resource".into(),
+                gateway_index: 0,
+            },
+            0,
+        );
+        state.apply(
+            &event(
+                serde_json::json!({"eventType":"AgentState_Ready","workNo":"101","content":null}),
+            ),
+            1_000,
+        );
+        state
+    }
+
+    #[test]
+    fn an_answered_call_keeps_its_answer_time() {
+        let mut memory = ViewMemory::default();
+        let mut state = signed_in();
+        state.apply(
+            &event(serde_json::json!({"eventType":"AgentEvent_Ringing","workNo":"101","content":
+                {"caller":"13800138000","called":"4001","callid":"c1","feature":"0","mediaAbility":"1"}})),
+            2_000,
+        );
+        let ringing = bar_view(&state, Some("101"), &mut memory);
+        assert_eq!(ringing.state, AgentStateView::Ringing);
+        let call = ringing.call.expect("a call while ringing");
+        assert_eq!(
+            (call.caller.as_str(), call.direction, call.media),
+            ("13800138000", "inbound", "voice")
+        );
+        assert_eq!(call.answered_at, None);
+
+        state.apply(
+            &event(serde_json::json!({"eventType":"AgentEvent_Talking","workNo":"101","content":
+                {"caller":"13800138000","called":"4001","callid":"c1","feature":"0","mediaAbility":"1"}})),
+            5_000,
+        );
+        let talking = bar_view(&state, Some("101"), &mut memory);
+        assert_eq!(
+            talking.call.as_ref().and_then(|c| c.answered_at),
+            Some(5_000)
+        );
+        state.apply(
+            &event(
+                serde_json::json!({"eventType":"AgentEvent_Hold","workNo":"101","content":"c1"}),
+            ),
+            9_000,
+        );
+        let held = bar_view(&state, Some("101"), &mut memory);
+        assert_eq!(held.state, AgentStateView::Hold);
+        assert_eq!(held.call.as_ref().and_then(|c| c.answered_at), Some(5_000));
+        assert!(held.call.as_ref().is_some_and(|c| c.held));
+    }
+
+    #[test]
+    fn saved_calldata_shows_until_the_call_ends() {
+        let mut memory = ViewMemory::default();
+        let mut state = signed_in();
+        state.apply(
+            &event(
+                serde_json::json!({"eventType":"AgentEvent_Ringing","workNo":"101","content":
+                {"caller":"1","called":"2","callid":"c9","feature":"0","mediaAbility":"1"}}),
+            ),
+            2_000,
+        );
+        memory.calldata_saved(Some("c9".into()), "order 42".into());
+        let view = bar_view(&state, Some("101"), &mut memory);
+        assert_eq!(
+            view.call.and_then(|c| c.calldata).as_deref(),
+            Some("order 42")
+        );
+    }
+
+    #[test]
+    fn rest_shows_its_end_only_while_resting() {
+        let mut memory = ViewMemory::default();
+        memory.rest_requested(10_000, 60);
+        let mut state = signed_in();
+        state.apply(
+            &event(serde_json::json!({"eventType":"AgentState_SetRest_Success","workNo":"101","content":null})),
+            10_100,
+        );
+        assert_eq!(bar_view(&state, None, &mut memory).rest_until, Some(70_000));
+        state.apply(
+            &event(serde_json::json!({"eventType":"AgentState_CancelRest_Success","workNo":"101","content":null})),
+            20_000,
+        );
+        state.apply(
+            &event(
+                serde_json::json!({"eventType":"AgentState_Ready","workNo":"101","content":null}),
+            ),
+            20_001,
+        );
+        assert_eq!(bar_view(&state, None, &mut memory).rest_until, None);
+    }
+
+    #[test]
+    fn a_gateway_sign_out_says_why() {
+        let mut memory = ViewMemory::default();
+        let mut state = signed_in();
+        state.set_health(
+            agentgateway::Health::SignedOut {
+                reason: agentgateway::bar::SignOutReason::ByGateway {
+                    retcode: "100-006".into(),
+                },
+            },
+            30_000,
+        );
+        let view = bar_view(&state, Some("101"), &mut memory);
+        assert_eq!(view.health.kind, HealthKind::Signedout);
+        assert!(view.health.reason.unwrap_or_default().contains("100-006"));
+    }
+}

@@ -1,0 +1,63 @@
+//! A simulated CC-Gateway for the app under test, and the settings that point
+//! the app at it (written where the app reads them, in the desktop's config folder).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use agentgateway_sim::{AuthMode, SimConfig, Simulator};
+
+use crate::{Desktop, Result};
+
+/// The demo agent the tests sign in as, and its password.
+pub const AGENT: &str = "101";
+pub const PASSWORD: &str = "Agent#101";
+pub const PHONE: &str = "6001";
+
+/// A running simulator whose CA the app trusts through a CA file.
+pub struct Gateway {
+    pub sim: Simulator,
+    pub ca_file: PathBuf,
+}
+
+impl Gateway {
+    /// Starts a simulator that rotates GUIDs every `guid_interval` (dynamic auth)
+    /// and writes its CA into `desktop`'s folder.
+    pub async fn start(desktop: &Desktop, guid_interval: Duration) -> Result<Self> {
+        let ca_file = desktop.xdg_root().join("gateway-ca.pem");
+        let config = SimConfig {
+            auth: AuthMode::Dynamic {
+                interval: guid_interval,
+                timeout: guid_interval * 3,
+            },
+            // A short hold keeps the tests brisk; the rules are the same.
+            poll_wait_times: 20,
+            poll_wait_interval: Duration::from_millis(100),
+            ..SimConfig::default()
+        };
+        let sim = Simulator::start(config)
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        std::fs::write(&ca_file, sim.ca_pem().unwrap_or_default())?;
+        Ok(Self { sim, ca_file })
+    }
+
+    /// Writes the app's settings: this gateway, agent 101, trust by CA file.
+    pub fn write_settings(&self, desktop: &Desktop) -> Result<PathBuf> {
+        let dir = desktop.config_home().join("agentbar");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join("settings.json");
+        let settings = serde_json::json!({
+            "gateways": [self.sim.gateway_url()],
+            "agentId": AGENT,
+            "phone": PHONE,
+            "mode": "poll",
+            "trust": {"kind": "caFile", "path": self.ca_file.to_string_lossy()},
+            "statusAfterSignIn": "idle",
+        });
+        std::fs::write(
+            &path,
+            serde_json::to_vec_pretty(&settings).unwrap_or_default(),
+        )?;
+        Ok(path)
+    }
+}
