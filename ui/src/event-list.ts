@@ -25,6 +25,7 @@ export class EventList {
     const dropped = prependCapped(this.records, record, this.limit);
     this.list.prepend(this.line(record));
     for (let i = 0; i < dropped.length; i++) this.list.lastElementChild?.remove();
+    markRendered(record.seq);
   }
 
   /** The highest sequence number shown, 0 when empty. */
@@ -47,4 +48,23 @@ export class EventList {
     li.append(time, " ", name);
     return li;
   }
+}
+
+/** Render marks kept at most; older ones are cleared in one go. */
+export const RENDER_MARK_LIMIT = 5000;
+let renderMarks = 0;
+
+/**
+ * Records when an event reached the DOM as a User Timing mark
+ * (`agentbar:rendered:<seq>`), so latency benchmarks can read it with
+ * `performance.getEntriesByName`. Bounded: a whole shift never grows memory.
+ */
+export function markRendered(seq: number): void {
+  if (typeof performance === "undefined" || typeof performance.mark !== "function") return;
+  if (renderMarks >= RENDER_MARK_LIMIT) {
+    performance.clearMarks();
+    renderMarks = 0;
+  }
+  performance.mark(`agentbar:rendered:${seq}`);
+  renderMarks += 1;
 }
