@@ -15,7 +15,7 @@ APT_PACKAGES=(
   build-essential pkg-config curl wget file ca-certificates
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools dunst
-  jq libglib2.0-bin imagemagick x11-apps procps
+  jq libglib2.0-bin imagemagick x11-apps procps fonts-wqy-microhei
 )
 TAURI_DRIVER_VERSION="2.0.6"
 
@@ -88,17 +88,62 @@ install_all() {
   build_ui
 }
 
+# The demo: a local simulated gateway playing a call-center day for agent 101,
+# and the app signed in to it. The app gets its own config folder under
+# target/demo, so a user's real settings are never touched.
+DEMO_DIR="target/demo"
+DEMO_AGENT="101"
+DEMO_PASSWORD="Agent#101"
+
+start_demo_gateway() {
+  mkdir -p "$DEMO_DIR/config/agentbar"
+  rm -f "$DEMO_DIR/gateway-ca.pem"
+  ./target/debug/agentgateway-sim \
+    --gateway-addr 127.0.0.1:8043 --control-addr 127.0.0.1:8044 \
+    --ca-out "$DEMO_DIR/gateway-ca.pem" \
+    --scenario day --agent "$DEMO_AGENT" --seed "${AGENTBAR_DEMO_SEED:-7}" --speed "${AGENTBAR_DEMO_SPEED:-1}" \
+    > "$DEMO_DIR/gateway.log" 2>&1 &
+  DEMO_GATEWAY_PID=$!
+  trap 'kill "$DEMO_GATEWAY_PID" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do
+    [ -s "$DEMO_DIR/gateway-ca.pem" ] && break
+    if ! kill -0 "$DEMO_GATEWAY_PID" 2>/dev/null; then
+      echo "The demo gateway did not start (is port 8043 or 8044 in use?):" >&2
+      cat "$DEMO_DIR/gateway.log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  cat > "$DEMO_DIR/config/agentbar/settings.json" <<JSON
+{
+  "gateways": ["https://127.0.0.1:8043/agentgateway/resource"],
+  "agentId": "$DEMO_AGENT",
+  "phone": "6001",
+  "mode": "poll",
+  "trust": {"kind": "caFile", "path": "$PWD/$DEMO_DIR/gateway-ca.pem"}
+}
+JSON
+  echo "Demo gateway: https://127.0.0.1:8043 (control API http://127.0.0.1:8044, log $DEMO_DIR/gateway.log)"
+  echo "Signed in as agent $DEMO_AGENT; calls arrive through the day. Quit from the tray menu or with Ctrl-C."
+}
+
 run_app() {
   install_all
-  step "building AgentBar"
-  cargo build --locked -p agentbar
-  step "starting AgentBar"
+  step "building AgentBar and the demo gateway"
+  cargo build --locked -p agentbar -p agentgateway-sim
+  step "starting the demo: a simulated call-center day"
+  start_demo_gateway
+  export XDG_CONFIG_HOME="$PWD/$DEMO_DIR/config"
+  export AGENTBAR_PASSWORD="$DEMO_PASSWORD"
   if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
-    echo "No display: starting AgentBar under Xvfb (take a look with: DISPLAY=<shown below> import -window root shot.png)."
-    exec xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
-      dbus-run-session -- sh -c 'echo "DISPLAY=$DISPLAY"; exec ./target/debug/agentbar'
+    echo "No display: starting AgentBar under Xvfb with its own session bus and keyring."
+    xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- sh -c '
+      echo "See it with: DISPLAY=$DISPLAY XAUTHORITY=$XAUTHORITY import -window root shot.png"
+      printf demo | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+      exec ./target/debug/agentbar --sign-in'
+  else
+    ./target/debug/agentbar --sign-in
   fi
-  exec ./target/debug/agentbar
 }
 
 run_tests() {

@@ -25,6 +25,7 @@ fn filter() -> EnvFilter {
 /// Logs to stderr and to `<log dir>/agentbar.<date>.log` (`AGENTBAR_LOG` sets the level).
 pub fn init(app: &AppHandle) -> LogGuard {
     let appender = app.path().app_log_dir().ok().and_then(|dir| {
+        std::fs::create_dir_all(&dir).ok()?;
         tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix("agentbar")
