@@ -63,6 +63,9 @@ impl Reply {
 pub struct Records {
     pub emitted: Vec<String>,
     pub delivered: Vec<String>,
+    /// GUIDs handed out and service tokens received (test-only: for
+    /// searching a client's files for leaked secrets).
+    pub secrets: Vec<String>,
 }
 
 /// A push-mode session's receiver.
@@ -345,6 +348,9 @@ impl Gateway {
             tasks: self.cancel.child_token(),
             records: self.records_of(agent),
         };
+        if let Some(target) = &push {
+            self.record_secret(agent, &target.token);
+        }
         session.emit("AgentOther_InService", Value::Null);
         match work {
             Work::NotReady => {
@@ -597,6 +603,20 @@ impl Gateway {
         lock(&self.records_of(agent))
             .delivered
             .extend_from_slice(events);
+    }
+
+    /// Remember a secret of the agent's: a GUID handed out in `Set-GUID` or a
+    /// service token received at sign-in (test-only record).
+    pub fn record_secret(&self, agent: &str, secret: &str) {
+        let records = self.records_of(agent);
+        let mut records = lock(&records);
+        if !records.secrets.iter().any(|s| s == secret) {
+            records.secrets.push(secret.to_owned());
+        }
+    }
+
+    pub fn secrets(&self, agent: &str) -> Vec<String> {
+        lock(&self.records_of(agent)).secrets.clone()
     }
 
     pub fn emitted(&self, agent: &str) -> Vec<String> {

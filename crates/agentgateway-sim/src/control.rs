@@ -199,6 +199,13 @@ impl Control {
         parse_events(self.app.gw.delivered(agent))
     }
 
+    /// Test-only: every GUID handed out to the agent (`Set-GUID`) and every
+    /// service token it signed in with, across sessions, oldest first; for
+    /// tests that search a client's files and logs for leaked secrets.
+    pub fn issued_secrets(&self, agent: &str) -> Vec<String> {
+        self.app.gw.secrets(agent)
+    }
+
     /// Every push attempt so far.
     pub fn push_log(&self) -> Vec<PushAttempt> {
         crate::agents::lock(&self.app.gw.push_log).clone()
@@ -227,7 +234,14 @@ impl Control {
         self.app.gw.forget_sessions();
     }
 
-    /// Listen again on the same port, with no session.
+    /// Stop the gateway listener and cut its connections but keep every
+    /// session, as a network outage between agents and gateway does (the
+    /// inactivity sign-out keeps running). [`Control::start_gateway`] ends it.
+    pub async fn cut_network(&self) {
+        self.listener.stop().await;
+    }
+
+    /// Listen again on the same port (with no session after [`Control::stop_gateway`]).
     pub async fn start_gateway(&self) -> Result<(), ControlError> {
         self.listener
             .resume()

@@ -162,6 +162,9 @@ async fn answer(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Body>,
             if let Some(guid) = reply.set_guid
                 && let Ok(value) = HeaderValue::from_str(&format!("JSESSIONID={guid}"))
             {
+                if let Some(agent) = &agent {
+                    app.gw.record_secret(agent, &guid);
+                }
                 response.headers_mut().insert("Set-GUID", value);
                 entry.set_guid = true;
             }
