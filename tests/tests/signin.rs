@@ -15,13 +15,17 @@ async fn a_wrong_password_is_refused_in_plain_words_and_a_second_launch_keeps_on
 
     let app = App::launch(&desktop).await.expect("app launches");
     app.wait_displayed("#signin").await.expect("sign-in view");
-    app.fill("#password", "not-the-password").await.expect("password");
+    app.fill("#password", "not-the-password")
+        .await
+        .expect("password");
     app.click("#btn-sign-in").await.expect("sign in");
     app.wait_for_text("#signin-error", "Wrong agent ID or password")
         .await
         .expect("the refusal in plain words");
     assert_eq!(app.text("#agent-state").await.expect("state"), "Signed out");
-    app.screenshot("signin-wrong-password").await.expect("screenshot");
+    app.screenshot("signin-wrong-password")
+        .await
+        .expect("screenshot");
 
     // A second launch hands over to the running bar and exits.
     let started = Instant::now();
@@ -42,11 +46,16 @@ async fn a_wrong_password_is_refused_in_plain_words_and_a_second_launch_keeps_on
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert!(status.success(), "the second launch exits cleanly: {status}");
+    assert!(
+        status.success(),
+        "the second launch exits cleanly: {status}"
+    );
 
     // The first bar still works: the right password signs in.
     app.fill("#password", PASSWORD).await.expect("password");
     app.click("#btn-sign-in").await.expect("sign in");
-    app.wait_for_text("#agent-state", "Ready").await.expect("ready");
+    app.wait_for_text("#agent-state", "Ready")
+        .await
+        .expect("ready");
     app.quit().await;
 }
