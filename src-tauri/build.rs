@@ -21,6 +21,8 @@ const COMMANDS: &[&str] = &[
     "hold",
     "unhold",
     "save_calldata",
+    "system_language",
+    "shortcut_status",
 ];
 
 fn main() {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use tauri::{AppHandle, State};
 
 use crate::errors::AppError;
+use crate::i18n;
 use crate::session::{AppSession, SignInRequest, Snapshot};
 use crate::settings::Settings;
 
@@ -31,21 +32,49 @@ pub fn app_info(app: AppHandle) -> AppInfo {
     }
 }
 
-/// The bar, recent events and settings, for a page that (re)loads.
+/// The bar, recent events and settings, for a page that (re)loads; the
+/// reasons on the bar in the current language.
 #[tauri::command]
 pub async fn snapshot(app_session: State<'_, AppSession>) -> Result<Snapshot> {
-    Ok(app_session.snapshot().await)
+    let mut snapshot = app_session.snapshot().await;
+    let health = &mut snapshot.bar.health;
+    health.reason = health.reason.as_deref().map(i18n::localize);
+    if let Some(error) = snapshot.bar.last_error.as_mut() {
+        error.message = i18n::localize(&error.message);
+    }
+    Ok(snapshot)
 }
 
+/// Saves the settings and applies what takes effect at once: window, language, shortcuts.
 #[tauri::command]
-pub fn save_settings(
+pub async fn save_settings(
     app: AppHandle,
     app_session: State<'_, AppSession>,
     settings: Settings,
 ) -> Result<Settings> {
+    let before = app_session.settings();
     let saved = app_session.save_settings(&settings)?;
     crate::apply_window_settings(&app);
+    if saved.language != before.language {
+        crate::apply_language(&app, &saved);
+    }
+    if saved.shortcuts != before.shortcuts {
+        crate::shortcuts::apply(&app, &saved.shortcuts);
+    }
     Ok(saved)
+}
+
+/// The OS locale's language as AgentBar detects it ("en" or "zh-CN"): the
+/// page follows it when the language setting is "auto", so both sides agree.
+#[tauri::command]
+pub fn system_language() -> &'static str {
+    i18n::system_language().tag()
+}
+
+/// What became of each configured global shortcut.
+#[tauri::command]
+pub fn shortcut_status(app: AppHandle) -> Vec<crate::shortcuts::ShortcutStatus> {
+    crate::shortcuts::statuses(&app)
 }
 
 /// The gateway's certificate fingerprint, for confirmation at first contact.
@@ -80,9 +109,7 @@ pub async fn set_ready(app_session: State<'_, AppSession>) -> Result<()> {
 #[tauri::command]
 pub async fn set_busy(app_session: State<'_, AppSession>, reason: u16) -> Result<()> {
     if !(200..=250).contains(&reason) {
-        return Err(AppError::invalid(
-            "The busy reason is a code from 200 to 250.",
-        ));
+        return Err(AppError::invalid(i18n::t("error.busyReason")));
     }
     Ok(app_session
         .session()
@@ -100,7 +127,7 @@ pub async fn cancel_busy(app_session: State<'_, AppSession>) -> Result<()> {
 #[tauri::command]
 pub async fn set_rest(app_session: State<'_, AppSession>, seconds: u32, cause: u8) -> Result<()> {
     if !(1..=86_399).contains(&seconds) {
-        return Err(AppError::invalid("A rest lasts from 1 second to 24 hours."));
+        return Err(AppError::invalid(i18n::t("error.restLength")));
     }
     app_session
         .session()
@@ -157,9 +184,12 @@ pub async fn save_calldata(
     value: String,
 ) -> Result<()> {
     if value.len() > MAX_CALLDATA_BYTES {
-        return Err(AppError::invalid(format!(
-            "The call data is {} bytes; the gateway takes at most {MAX_CALLDATA_BYTES}.",
-            value.len()
+        return Err(AppError::invalid(i18n::tf(
+            "error.calldataTooLong",
+            &[
+                ("bytes", &value.len().to_string()),
+                ("max", &MAX_CALLDATA_BYTES.to_string()),
+            ],
         )));
     }
     let session = app_session.session().await?;
@@ -181,5 +211,5 @@ fn current_callid(session: &agentgateway::Session) -> Result<String> {
         .state()
         .call
         .and_then(|call| call.callid)
-        .ok_or_else(|| AppError::new("noCall", "There is no call on the bar."))
+        .ok_or_else(|| AppError::new("noCall", i18n::t("error.noCall")))
 }

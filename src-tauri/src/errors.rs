@@ -5,6 +5,7 @@ use agentgateway::guid_store::StoreError;
 use agentgateway::{ClientError, SessionError};
 use serde::Serialize;
 
+use crate::i18n;
 use crate::settings::SettingsError;
 
 /// An error for the page: it branches on `kind` and shows `message`.
@@ -16,10 +17,12 @@ pub struct AppError {
 }
 
 impl AppError {
+    /// An error with `message` in the current language: an English sentence
+    /// from the catalogue is translated (see `i18n::localize`).
     pub fn new(kind: &str, message: impl Into<String>) -> Self {
         Self {
             kind: kind.to_owned(),
-            message: message.into(),
+            message: i18n::localize(&message.into()),
         }
     }
 
@@ -30,50 +33,41 @@ impl AppError {
 
     /// The operation needs a signed-in session.
     pub fn not_signed_in() -> Self {
-        Self::new("notSignedIn", "You are not signed in.")
+        Self::new("notSignedIn", i18n::t("error.notSignedIn"))
     }
 }
 
-/// What a refused gateway call means to the agent.
-fn retcode_words(retcode: &str) -> Option<&'static str> {
+/// The catalogue key of what a refused gateway call means to the agent.
+fn retcode_key(retcode: &str) -> Option<&'static str> {
     Some(match retcode {
-        "100-004" => "Wrong agent ID or password.",
-        "100-002" => {
-            "This agent is already signed in elsewhere. Tick \u{201c}Take over\u{201d} to sign in here."
-        }
-        "100-020" => "Your password has expired. Change it, then sign in again.",
-        "110-016" => "Your account is locked. Ask your supervisor to unlock it.",
-        "100-021" => "A sign-in for this agent is already in progress. Try again in a moment.",
-        "100-003" => "The gateway has no resource for you right now. Try again in a moment.",
-        "100-001" => {
-            "The gateway refused the sign-in details. Check the agent ID and phone number."
-        }
-        "100-009" => "Your current state does not allow this.",
-        "100-015" => "This agent cannot be taken over.",
-        "100-006" | "000-003" | "000-001" => "The gateway has signed you out. Sign in again.",
-        "100-007" => "The gateway had an internal error. Try again.",
-        "000-007" => "That was sent twice; wait for the first one to finish.",
-        "000-004" => "The gateway is switching over. AgentBar signs in again by itself.",
-        "400-001" => "The gateway rejected the call data.",
-        "000-002" | "000-006" => "The gateway rejected the request as invalid.",
+        "100-004" => "retcode.100-004",
+        "100-002" => "retcode.100-002",
+        "100-020" => "retcode.100-020",
+        "110-016" => "retcode.110-016",
+        "100-021" => "retcode.100-021",
+        "100-003" => "retcode.100-003",
+        "100-001" => "retcode.100-001",
+        "100-009" => "retcode.100-009",
+        "100-015" => "retcode.100-015",
+        "100-006" | "000-003" | "000-001" => "retcode.signedOut",
+        "100-007" => "retcode.100-007",
+        "000-007" => "retcode.000-007",
+        "000-004" => "retcode.000-004",
+        "400-001" => "retcode.400-001",
+        "000-002" | "000-006" => "retcode.invalid",
         _ => return None,
     })
 }
 
 fn client_words(error: &ClientError) -> String {
-    if let Some(words) = error.retcode().and_then(retcode_words) {
-        return words.to_owned();
+    if let Some(key) = error.retcode().and_then(retcode_key) {
+        return i18n::t(key).to_owned();
     }
     match error.kind() {
-        "certificateNotTrusted" => "The gateway's certificate is not trusted. Choose its CA file, \
-             or check its fingerprint with your administrator and trust it."
-            .to_owned(),
-        "unreachable" => {
-            "The gateway cannot be reached. Check its address and your network.".to_owned()
-        }
-        "timeout" => "The gateway did not answer in time. Check your network.".to_owned(),
-        "tlsConfig" => format!("The trust settings cannot be used: {error}."),
-        "invalidArgument" => format!("{}.", capitalised(&error.to_string())),
+        "certificateNotTrusted" => i18n::t("error.certificateNotTrusted").to_owned(),
+        "unreachable" => i18n::t("error.unreachable").to_owned(),
+        "timeout" => i18n::t("error.timeout").to_owned(),
+        "tlsConfig" => i18n::tf("error.tlsConfig", &[("detail", &error.to_string())]),
         _ => format!("{}.", capitalised(&error.to_string())),
     }
 }
@@ -103,13 +97,10 @@ impl From<SessionError> for AppError {
         match &error {
             SessionError::Client(client) => Self::from(client),
             SessionError::NotSignedIn => Self::not_signed_in(),
-            SessionError::SignedOut { .. } => Self::new(
-                error.kind(),
-                "The gateway no longer knows your session. Sign in again.",
-            ),
+            SessionError::SignedOut { .. } => Self::new(error.kind(), i18n::t("error.signedOut")),
             SessionError::PushReceiver { detail } => Self::new(
                 error.kind(),
-                format!("The event receiver for push mode could not start: {detail}."),
+                i18n::tf("error.pushReceiver", &[("detail", detail)]),
             ),
         }
     }
@@ -119,16 +110,30 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         Self::new(
             error.kind(),
-            format!(
-                "The system keyring cannot be used ({error}). AgentBar needs it to keep your session safe."
-            ),
+            i18n::tf("error.keyring", &[("detail", &error.to_string())]),
         )
     }
 }
 
 impl From<SettingsError> for AppError {
     fn from(error: SettingsError) -> Self {
-        Self::new("settings", capitalised(&error.to_string()))
+        let message = match &error {
+            SettingsError::Invalid { path, source } => i18n::tf(
+                "error.settingsInvalid",
+                &[
+                    ("path", &path.display().to_string()),
+                    ("detail", &source.to_string()),
+                ],
+            ),
+            SettingsError::Io { path, source } => i18n::tf(
+                "error.settingsIo",
+                &[
+                    ("path", &path.display().to_string()),
+                    ("detail", &source.to_string()),
+                ],
+            ),
+        };
+        Self::new("settings", message)
     }
 }
 
@@ -169,6 +174,19 @@ mod tests {
                 .message
                 .contains("account is locked")
         );
+    }
+
+    #[test]
+    fn every_known_retcode_has_words_in_both_languages() {
+        for retcode in [
+            "100-004", "100-002", "100-020", "110-016", "100-021", "100-003", "100-001", "100-009",
+            "100-015", "100-006", "000-003", "000-001", "100-007", "000-007", "000-004", "400-001",
+            "000-002", "000-006",
+        ] {
+            let key = retcode_key(retcode).expect("known retcode");
+            assert!(!i18n::t_in(i18n::Lang::En, key).is_empty(), "{retcode}");
+            assert!(!i18n::t_in(i18n::Lang::ZhCn, key).is_empty(), "{retcode}");
+        }
     }
 
     #[test]

@@ -4,11 +4,13 @@
 mod bridge;
 mod commands;
 mod errors;
+mod i18n;
 mod logging;
 mod notify;
 mod secrets;
 mod session;
 mod settings;
+mod shortcuts;
 mod tray;
 mod view;
 
@@ -29,7 +31,9 @@ pub fn run() {
             show_main_window(app);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(shortcuts::plugin())
         .manage(AppSession::new(SettingsStore::platform()))
+        .manage(shortcuts::Shortcuts::default())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::snapshot,
@@ -49,14 +53,20 @@ pub fn run() {
             commands::hold,
             commands::unhold,
             commands::save_calldata,
+            commands::system_language,
+            commands::shortcut_status,
         ])
         .setup(move |app| {
             let guard = logging::init(app.handle());
             app.manage(guard);
+            let settings = app.state::<AppSession>().settings();
+            i18n::set_current(i18n::resolve(settings.language.as_str()));
             tray::install(app.handle())?;
             apply_window_settings(app.handle());
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
+                // Off the main thread: registering waits for the main thread.
+                shortcuts::apply(&handle, &settings.shortcuts);
                 let app_session = handle.state::<AppSession>();
                 app_session.resume(&handle).await;
                 if sign_in_at_start {
@@ -106,6 +116,13 @@ pub(crate) fn apply_window_settings(app: &AppHandle) {
     {
         tracing::warn!(%error, "could not change always-on-top");
     }
+}
+
+/// Switches the Rust side to the language `settings` choose (tray now;
+/// notifications and errors from now on).
+pub(crate) fn apply_language(app: &AppHandle, settings: &settings::Settings) {
+    i18n::set_current(i18n::resolve(settings.language.as_str()));
+    tray::relabel(app);
 }
 
 /// Quits: signs out first unless the agent turned that off, then exits.

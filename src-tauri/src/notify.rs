@@ -2,6 +2,7 @@
 //! notification server offers actions), the gateway signing the agent out, the
 //! connection lost and back, rest time over. Which ones fire is a setting.
 
+use crate::i18n;
 use crate::settings::NotificationSettings;
 use crate::view::{AgentStateView, BarView, HealthKind};
 
@@ -16,24 +17,30 @@ pub enum Note {
 }
 
 impl Note {
+    /// The notification's title and text in the current language.
     fn summary_and_body(&self) -> (String, String) {
         match self {
             Note::Ringing { caller, called } => (
-                format!("Incoming call from {caller}"),
-                format!("To {called}. Answer it on the connection bar."),
+                i18n::tf("note.ringing", &[("caller", caller)]),
+                i18n::tf("note.ringingBody", &[("called", called)]),
             ),
-            Note::SignedOut { reason } => ("You were signed out".into(), reason.clone()),
+            Note::SignedOut { reason } => {
+                (i18n::t("note.signedOut").into(), i18n::localize(reason))
+            }
             Note::ConnectionLost { reason } => (
-                "Connection to the gateway lost".into(),
-                format!("{reason}. AgentBar keeps trying to reconnect."),
+                i18n::t("note.connectionLost").into(),
+                i18n::tf(
+                    "note.connectionLostBody",
+                    &[("reason", &i18n::localize(reason))],
+                ),
             ),
             Note::ConnectionBack => (
-                "Connection to the gateway restored".into(),
-                "You are back on the queue.".into(),
+                i18n::t("note.connectionBack").into(),
+                i18n::t("note.connectionBackBody").into(),
             ),
             Note::RestOver => (
-                "Your rest time is over".into(),
-                "Say Ready when you are back.".into(),
+                i18n::t("note.restOver").into(),
+                i18n::t("note.restOverBody").into(),
             ),
         }
     }
@@ -75,7 +82,7 @@ pub fn notes_for(
                     .health
                     .reason
                     .clone()
-                    .unwrap_or_else(|| "The gateway does not answer".into()),
+                    .unwrap_or_else(|| i18n::t("note.noAnswer").into()),
             }),
             (HealthKind::Reconnecting, HealthKind::Connected) => notes.push(Note::ConnectionBack),
             _ => {}
@@ -108,7 +115,7 @@ pub fn show(note: Note, on_answer: impl FnOnce() + Send + 'static) {
             notification.urgency(notify_rust::Urgency::Critical);
         }
         if actions {
-            notification.action("answer", "Answer");
+            notification.action("answer", i18n::t("note.answer"));
         }
         match notification.show() {
             Ok(handle) if actions => handle.wait_for_action(|action| {
@@ -196,6 +203,21 @@ mod tests {
             notes_for(&down, &up, false, &all),
             vec![Note::ConnectionBack]
         );
+    }
+
+    #[test]
+    fn texts_come_from_the_catalogue() {
+        let (summary, body) = Note::Ringing {
+            caller: "13800138000".into(),
+            called: "4001".into(),
+        }
+        .summary_and_body();
+        assert_eq!(summary, "Incoming call from 13800138000");
+        assert!(body.contains("4001"));
+        for note in [Note::ConnectionBack, Note::RestOver] {
+            let (summary, body) = note.summary_and_body();
+            assert!(!summary.is_empty() && !body.is_empty());
+        }
     }
 
     #[test]

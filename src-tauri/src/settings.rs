@@ -73,6 +73,51 @@ pub enum StatusAfterSignIn {
     Work,
 }
 
+/// The language of the bar, the tray and notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum LanguageSetting {
+    /// Follow the OS locale.
+    #[default]
+    #[serde(rename = "auto")]
+    Auto,
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+}
+
+impl LanguageSetting {
+    /// The setting as written in the settings file ("auto", "en", "zh-CN").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::En => "en",
+            Self::ZhCn => "zh-CN",
+        }
+    }
+}
+
+/// Global keyboard shortcuts, such as "Ctrl+Alt+A"; empty turns one off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ShortcutSettings {
+    pub answer: String,
+    pub hang_up: String,
+    pub ready: String,
+    pub busy: String,
+}
+
+impl Default for ShortcutSettings {
+    fn default() -> Self {
+        Self {
+            answer: "Ctrl+Alt+A".into(),
+            hang_up: "Ctrl+Alt+H".into(),
+            ready: "Ctrl+Alt+R".into(),
+            busy: "Ctrl+Alt+B".into(),
+        }
+    }
+}
+
 /// Everything but secrets. Field names match `ui/src/api.ts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -89,6 +134,8 @@ pub struct Settings {
     pub notifications: NotificationSettings,
     pub always_on_top: bool,
     pub quit_signs_out: bool,
+    pub language: LanguageSetting,
+    pub shortcuts: ShortcutSettings,
     /// Names of the settings an administrator locked (read-only for the user).
     pub locked: Vec<String>,
 }
@@ -108,6 +155,8 @@ impl Default for Settings {
             notifications: NotificationSettings::default(),
             always_on_top: false,
             quit_signs_out: true,
+            language: LanguageSetting::Auto,
+            shortcuts: ShortcutSettings::default(),
             locked: Vec::new(),
         }
     }
@@ -259,6 +308,8 @@ fn apply_locks(mut settings: Settings, defaults: &Settings) -> Settings {
             "notifications" => settings.notifications = defaults.notifications,
             "alwaysOnTop" => settings.always_on_top = defaults.always_on_top,
             "quitSignsOut" => settings.quit_signs_out = defaults.quit_signs_out,
+            "language" => settings.language = defaults.language,
+            "shortcuts" => settings.shortcuts = defaults.shortcuts.clone(),
             other => tracing::warn!(
                 setting = other,
                 "the administrator locked an unknown setting"
@@ -339,6 +390,25 @@ mod tests {
             "an unlocked default yields to the user's choice"
         );
         assert_eq!(effective.locked, vec!["gateways", "trust"]);
+    }
+
+    #[test]
+    fn language_and_shortcuts_have_defaults_and_load_back() {
+        let old: Settings = serde_json::from_str(r#"{"agentId":"101"}"#).unwrap();
+        assert_eq!(old.language, LanguageSetting::Auto);
+        assert_eq!(old.shortcuts.answer, "Ctrl+Alt+A");
+        assert_eq!(old.shortcuts.hang_up, "Ctrl+Alt+H");
+        let chosen: Settings = serde_json::from_str(
+            r#"{"language":"zh-CN","shortcuts":{"answer":"Ctrl+Shift+F1","busy":""}}"#,
+        )
+        .unwrap();
+        assert_eq!(chosen.language, LanguageSetting::ZhCn);
+        assert_eq!(chosen.shortcuts.answer, "Ctrl+Shift+F1");
+        assert_eq!(chosen.shortcuts.busy, "");
+        assert_eq!(chosen.shortcuts.ready, "Ctrl+Alt+R");
+        let json = serde_json::to_value(&chosen).unwrap();
+        assert_eq!(json["language"], "zh-CN");
+        assert_eq!(json["shortcuts"]["hangUp"], "Ctrl+Alt+H");
     }
 
     #[test]

@@ -2,11 +2,14 @@
 //! deliver no clicks, only menu activations, so everything an agent needs is a
 //! menu item: the status line, Ready / Busy / Rest, Show / Hide, Sign out, Quit.
 
+use std::sync::Mutex;
+
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
 
+use crate::i18n;
 use crate::session::AppSession;
 use crate::view::{AgentStateView, BarView, HealthKind};
 
@@ -26,13 +29,32 @@ pub const QUIT: &str = "quit";
 /// Rest length of the tray's Rest item.
 const TRAY_REST_SECONDS: u32 = 15 * 60;
 
-/// The items whose text or availability follows the state.
+/// The items whose text or availability follows the state or the language.
 struct Items {
     status: MenuItem<Wry>,
     ready: MenuItem<Wry>,
     busy: MenuItem<Wry>,
     rest: MenuItem<Wry>,
     sign_out: MenuItem<Wry>,
+    show: MenuItem<Wry>,
+    hide: MenuItem<Wry>,
+    quit: MenuItem<Wry>,
+    /// The view shown last, to show again in another language.
+    last: Mutex<BarView>,
+}
+
+/// The words for `state` in the current language.
+pub fn state_label(state: AgentStateView) -> &'static str {
+    i18n::t(match state {
+        AgentStateView::Signedout => "state.signedout",
+        AgentStateView::Idle => "state.idle",
+        AgentStateView::Busy => "state.busy",
+        AgentStateView::Ringing => "state.ringing",
+        AgentStateView::Talking => "state.talking",
+        AgentStateView::Hold => "state.hold",
+        AgentStateView::Rest => "state.rest",
+        AgentStateView::Wrapup => "state.wrapup",
+    })
 }
 
 fn icon(state: AgentStateView) -> Option<Image<'static>> {
@@ -55,15 +77,16 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
         MenuItem::with_id(app, id, text, enabled, None::<&str>)
     };
     let items = Items {
-        status: item(STATUS, "Signed out", false)?,
-        ready: item(READY, "Ready", false)?,
-        busy: item(BUSY, "Busy", false)?,
-        rest: item(REST, "Rest 15 minutes", false)?,
-        sign_out: item(SIGN_OUT, "Sign out", false)?,
+        status: item(STATUS, state_label(AgentStateView::Signedout), false)?,
+        ready: item(READY, i18n::t("tray.ready"), false)?,
+        busy: item(BUSY, i18n::t("tray.busy"), false)?,
+        rest: item(REST, i18n::t("tray.rest"), false)?,
+        sign_out: item(SIGN_OUT, i18n::t("tray.signOut"), false)?,
+        show: item(SHOW, i18n::t("tray.show"), true)?,
+        hide: item(HIDE, i18n::t("tray.hide"), true)?,
+        quit: item(QUIT, i18n::t("tray.quit"), true)?,
+        last: Mutex::new(BarView::signed_out(None, 0)),
     };
-    let show = item(SHOW, "Show", true)?;
-    let hide = item(HIDE, "Hide", true)?;
-    let quit = item(QUIT, "Quit", true)?;
     let menu = Menu::with_items(
         app,
         &[
@@ -73,15 +96,18 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
             &items.busy,
             &items.rest,
             &PredefinedMenuItem::separator(app)?,
-            &show,
-            &hide,
+            &items.show,
+            &items.hide,
             &items.sign_out,
             &PredefinedMenuItem::separator(app)?,
-            &quit,
+            &items.quit,
         ],
     )?;
     let mut tray = TrayIconBuilder::with_id(TRAY_ID)
-        .tooltip("AgentBar: signed out")
+        .tooltip(i18n::tf(
+            "tray.tooltip",
+            &[("status", state_label(AgentStateView::Signedout))],
+        ))
         .menu(&menu)
         .show_menu_on_left_click(true)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()));
@@ -104,18 +130,58 @@ pub fn reflect(app: &AppHandle, view: &BarView) {
     }
 }
 
-fn reflect_now(app: &AppHandle, view: &BarView) {
-    let (_, label) = view.state.tray();
-    let status = match (&view.agent_id, view.health.kind) {
-        (_, HealthKind::Reconnecting) => format!("{label} \u{2014} reconnecting"),
+/// Shows every item's text in the current language (after a language change).
+pub fn relabel(app: &AppHandle) {
+    let handle = app.clone();
+    let run = app.run_on_main_thread(move || {
+        let Some(items) = handle.try_state::<Items>() else {
+            return;
+        };
+        let texts = [
+            (&items.ready, "tray.ready"),
+            (&items.busy, "tray.busy"),
+            (&items.rest, "tray.rest"),
+            (&items.sign_out, "tray.signOut"),
+            (&items.show, "tray.show"),
+            (&items.hide, "tray.hide"),
+            (&items.quit, "tray.quit"),
+        ];
+        for (item, key) in texts {
+            if let Err(error) = item.set_text(i18n::t(key)) {
+                tracing::warn!(%error, "the tray menu could not be updated");
+            }
+        }
+        let last = items.last.lock().map(|v| v.clone());
+        if let Ok(view) = last {
+            reflect_now(&handle, &view);
+        }
+    });
+    if let Err(error) = run {
+        tracing::warn!(%error, "the tray could not be updated");
+    }
+}
+
+/// The status line for `view`.
+fn status_line(view: &BarView) -> String {
+    let label = state_label(view.state);
+    match (&view.agent_id, view.health.kind) {
+        (_, HealthKind::Reconnecting) => i18n::tf("tray.reconnecting", &[("state", label)]),
         (Some(agent), _) if view.state != AgentStateView::Signedout => {
-            format!("Agent {agent}: {label}")
+            i18n::tf("tray.agent", &[("agent", agent), ("state", label)])
         }
         _ => label.to_owned(),
-    };
+    }
+}
+
+fn reflect_now(app: &AppHandle, view: &BarView) {
+    let status = status_line(view);
+    tracing::debug!(state = view.state.tray().0, "the tray follows the state");
     let signed_in = view.state != AgentStateView::Signedout;
     let in_call = view.call.is_some();
     if let Some(items) = app.try_state::<Items>() {
+        if let Ok(mut last) = items.last.lock() {
+            *last = view.clone();
+        }
         let results = [
             items.status.set_text(&status),
             items
@@ -139,7 +205,7 @@ fn reflect_now(app: &AppHandle, view: &BarView) {
         if let Err(error) = tray.set_icon(icon(view.state)) {
             tracing::warn!(%error, "the tray icon could not be updated");
         }
-        let _ = tray.set_tooltip(Some(format!("AgentBar: {status}")));
+        let _ = tray.set_tooltip(Some(i18n::tf("tray.tooltip", &[("status", &status)])));
     }
 }
 

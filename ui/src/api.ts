@@ -86,6 +86,21 @@ export interface NotificationSettings {
   restOver: boolean;
 }
 
+/** What a global shortcut does. */
+export type ShortcutAction = "answer" | "hangUp" | "ready" | "busy";
+
+/** Global keyboard shortcuts such as "Ctrl+Alt+A"; empty turns one off. */
+export type ShortcutSettings = Record<ShortcutAction, string>;
+
+/** What became of a configured global shortcut (Rust: shortcuts.rs). */
+export interface ShortcutStatus {
+  action: ShortcutAction;
+  shortcut: string;
+  state: "registered" | "off" | "invalid" | "duplicate" | "unavailable";
+  /** Why, for invalid, duplicate and unavailable, in the current language. */
+  detail: string | null;
+}
+
 /** Everything but secrets; persisted in the platform's config folder. */
 export interface Settings {
   gateways: string[];
@@ -100,6 +115,9 @@ export interface Settings {
   notifications: NotificationSettings;
   alwaysOnTop: boolean;
   quitSignsOut: boolean;
+  /** "auto" follows the OS locale (as the Rust side detects it). */
+  language: "auto" | "en" | "zh-CN";
+  shortcuts: ShortcutSettings;
   /** Settings an administrator locked (names of the fields above). */
   locked: string[];
 }
@@ -145,6 +163,9 @@ export const api = {
   hold: () => invoke<void>("hold"),
   unhold: () => invoke<void>("unhold"),
   saveCalldata: (value: string) => invoke<void>("save_calldata", { value }),
+  /** The OS locale's language as the Rust side detects it: "en" or "zh-CN". */
+  systemLanguage: () => invoke<string>("system_language"),
+  shortcutStatus: () => invoke<ShortcutStatus[]>("shortcut_status"),
 };
 
 /** Event names the Rust side emits. */

@@ -11,9 +11,13 @@ import {
   type BarView,
   type EventRecord,
   type Settings,
+  type ShortcutAction,
+  type ShortcutStatus,
   type Snapshot,
 } from "./api";
 import { byId, setAttr, setDisabled, setHidden, setText } from "./dom";
+import { resolveLanguage, setLanguage, t, translatePage } from "./i18n";
+import { SHORTCUT_ACTIONS, actionFor, checkShortcuts, formatShortcut, parseShortcut } from "./shortcuts";
 import { EventList } from "./event-list";
 import { formatClock, stateLabel } from "./format";
 import {
@@ -62,6 +66,14 @@ const CONTROL_IDS: Record<keyof Controls, string> = {
   unhold: "btn-unhold",
 };
 
+/** Shortcut action → its input in the settings panel, and the button it presses in the window. */
+const SHORTCUT_IDS: Record<ShortcutAction, { input: string; button: string }> = {
+  answer: { input: "shortcut-answer", button: "btn-answer" },
+  hangUp: { input: "shortcut-hang-up", button: "btn-hangup" },
+  ready: { input: "shortcut-ready", button: "btn-ready" },
+  busy: { input: "shortcut-busy", button: "btn-busy" },
+};
+
 /** Settings panel checkbox id → setting. */
 const SETTING_IDS: Record<string, SettingPath> = {
   "notify-ringing": "notifications.ringing",
@@ -96,6 +108,17 @@ export class App {
   private calldataBase = "";
   private calldataNote: { text: string; kind: "ok" | "error" } | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** The OS locale's language as the Rust side detected it. */
+  private systemLanguage: string | null = null;
+  private version: string | null = null;
+  private backendProblem: string | null = null;
+  /** What became of each global shortcut (Rust side). */
+  private shortcutStatuses: ShortcutStatus[] = [];
+  /** Problems in what the agent typed in a shortcut field, before saving. */
+  private shortcutProblems: Partial<Record<ShortcutAction, string>> = {};
+  private signingIn = false;
+  /** The certificate the agent checked, to show it again in another language. */
+  private cert: { sha256: string; subject: string; trusted: boolean; willTrust: boolean } | null = null;
 
   constructor(
     private readonly doc: Document,
@@ -113,6 +136,12 @@ export class App {
   async boot(): Promise<void> {
     this.fillBusyReasons();
     this.wire();
+    // The language first, so the first render is already in it.
+    try {
+      this.systemLanguage = await api.systemLanguage();
+    } catch {
+      this.systemLanguage = null;
+    }
     void this.loadAppInfo();
 
     // Listen first, then ask for the snapshot, so nothing falls in between.
@@ -146,8 +175,9 @@ export class App {
       this.applySettings(DEFAULT_SETTINGS);
       if (stateDuringBoot !== null) this.applyBar(stateDuringBoot);
       else this.applyBar(SIGNED_OUT_BAR);
-      this.showError({ kind: e.kind, message: `Could not load the current state: ${e.message}` });
+      this.showError({ kind: e.kind, message: t("status.loadFailed", { message: e.message }) });
     }
+    void this.loadShortcutStatus();
     const seen = this.events.maxSeq();
     for (const record of early) if (record.seq > seen) this.events.add(record);
     booting = false;
@@ -161,13 +191,50 @@ export class App {
   }
 
   private async loadAppInfo(): Promise<void> {
-    const info = this.el("app-info");
     try {
-      const { version } = await api.appInfo();
-      info.textContent = `AgentBar ${version}`;
+      this.version = (await api.appInfo()).version;
     } catch (error) {
-      info.textContent = `AgentBar (backend not reachable: ${asAppError(error).message})`;
+      this.backendProblem = asAppError(error).message;
     }
+    this.renderAppInfo();
+  }
+
+  private renderAppInfo(): void {
+    const info = this.el("app-info");
+    if (this.version !== null) setText(info, `AgentBar ${this.version}`);
+    else if (this.backendProblem !== null) setText(info, t("status.backendDown", { message: this.backendProblem }));
+  }
+
+  private async loadShortcutStatus(): Promise<void> {
+    try {
+      this.shortcutStatuses = (await api.shortcutStatus()) ?? [];
+    } catch {
+      this.shortcutStatuses = [];
+    }
+    this.renderShortcuts();
+  }
+
+  /** Sets the page's language from the settings and shows every text in it. */
+  private applyLanguage(): void {
+    setLanguage(resolveLanguage(this.settings.language, this.systemLanguage));
+    translatePage(this.doc);
+    this.renderAllText();
+  }
+
+  /** Renders everything with words in it again (after a language change). */
+  private renderAllText(): void {
+    for (const option of this.el<HTMLSelectElement>("busy-reason").options) {
+      option.textContent = t("bar.reason", { reason: option.value });
+    }
+    const password = this.el<HTMLInputElement>("password");
+    password.placeholder = this.passwordRemembered ? t("signin.remembered") : "";
+    password.title = this.passwordRemembered ? t("signin.rememberedTitle") : "";
+    applyLocks(this.doc, this.settings.locked);
+    setText(this.el("btn-sign-in"), this.signingIn ? t("signin.signingIn") : t("signin.submit"));
+    this.renderAppInfo();
+    this.renderCert();
+    this.renderShortcuts();
+    this.applyBar(this.bar);
   }
 
   startTicking(): void {
@@ -196,10 +263,13 @@ export class App {
     writeForm(this.doc, formFromSettings(settings), this.passwordRemembered);
     applyLocks(this.doc, settings.locked);
     this.renderSettingsPanel();
+    this.applyLanguage();
   }
 
   applyBar(bar: BarView): void {
     const previousError = this.bar.lastError;
+    const previousState = this.bar.state;
+    const previousShown = showsBar(this.bar);
     this.bar = bar;
     const barShown = showsBar(bar);
     const barEl = this.el("bar");
@@ -211,7 +281,7 @@ export class App {
     const pill = this.el("agent-state");
     setAttr(pill, "data-state", bar.state);
     setText(pill, stateLabel(bar.state));
-    const busyReason = bar.state === "busy" && bar.busyReason ? `Busy, reason ${bar.busyReason}` : "";
+    const busyReason = bar.state === "busy" && bar.busyReason ? t("status.busyReason", { reason: bar.busyReason }) : "";
     if (busyReason) pill.title = busyReason;
     else pill.removeAttribute("title");
 
@@ -222,7 +292,7 @@ export class App {
     health.title = words;
 
     const agent = this.el("agent-label");
-    setText(agent, bar.agentId ? `Agent ${bar.agentId}` : "");
+    setText(agent, bar.agentId ? t("status.agent", { agent: bar.agentId }) : "");
     setHidden(agent, !barShown || !bar.agentId);
     setHidden(this.el("btn-sign-out"), !barShown);
 
@@ -237,6 +307,44 @@ export class App {
     this.renderControls();
     this.renderCall();
     this.tick();
+    this.keepFocus(previousState, previousShown);
+  }
+
+  /**
+   * Keyboard users never lose their place: when the view changes under the
+   * focus (sign-in, sign-out) it moves to the first control of the new view,
+   * and a new ringing call brings focus to Answer unless the agent is typing.
+   */
+  private keepFocus(previousState: string, previousShown: boolean): void {
+    const active = this.doc.activeElement as HTMLElement | null;
+    const lost =
+      active === null ||
+      active === this.doc.body ||
+      active.closest("[hidden]") !== null ||
+      (active as HTMLButtonElement).disabled === true;
+    const typing = !lost && active !== null && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+    const answer = this.el<HTMLButtonElement>("btn-answer");
+    if (this.bar.state === "ringing" && previousState !== "ringing" && !answer.hidden && !typing) {
+      answer.focus();
+      return;
+    }
+    const viewChanged = previousShown !== showsBar(this.bar);
+    if (!lost && (!viewChanged || this.el("settings").contains(active))) return;
+    this.firstControl()?.focus();
+  }
+
+  /** Where focus goes in the view shown: the first empty sign-in field, or the first usable control. */
+  private firstControl(): HTMLElement | undefined {
+    const usable = (el: HTMLElement): boolean =>
+      !(el as HTMLButtonElement).disabled && el.closest("[hidden]") === null;
+    if (!showsBar(this.bar)) {
+      const empty = (["gateway", "agentId", "phone", "password"] as const)
+        .map((key) => this.el<HTMLInputElement>(FIELD_IDS[key]))
+        .find((el) => usable(el) && el.value === "");
+      if (empty) return empty;
+      return this.el("btn-sign-in");
+    }
+    return [...this.el("bar").querySelectorAll<HTMLElement>("button, input, select, textarea")].find(usable);
   }
 
   private renderSignInMessage(): void {
@@ -256,7 +364,7 @@ export class App {
     setHidden(line, error === null || duplicate);
     const text = this.el("last-error-text");
     setText(text, error?.message ?? "");
-    line.title = error ? `${error.message} (${error.kind})` : "";
+    line.title = error ? t("status.errorKind", { message: error.message, kind: error.kind }) : "";
   }
 
   showError(error: AppError): void {
@@ -330,6 +438,48 @@ export class App {
     for (const [id, path] of Object.entries(SETTING_IDS)) {
       this.el<HTMLInputElement>(id).checked = readSetting(this.settings, path);
     }
+    this.el<HTMLSelectElement>("language").value = this.settings.language;
+    for (const action of SHORTCUT_ACTIONS) {
+      const input = this.el<HTMLInputElement>(SHORTCUT_IDS[action].input);
+      if (this.doc.activeElement !== input) input.value = this.settings.shortcuts[action];
+    }
+    this.renderShortcuts();
+  }
+
+  /** Each shortcut's status beside its field: works everywhere, only in this window, off, or what is wrong. */
+  private renderShortcuts(): void {
+    for (const action of SHORTCUT_ACTIONS) {
+      const input = this.el<HTMLInputElement>(SHORTCUT_IDS[action].input);
+      const status = this.el(`${SHORTCUT_IDS[action].input}-status`);
+      const problem = this.shortcutProblems[action];
+      const reported = this.shortcutStatuses.find((s) => s.action === action && s.shortcut === this.settings.shortcuts[action].trim());
+      let text: string;
+      let kind: "ok" | "warn" | "error";
+      let title = "";
+      if (problem !== undefined) {
+        text = problem;
+        kind = "error";
+      } else if (this.settings.shortcuts[action].trim() === "") {
+        text = t("shortcut.off");
+        kind = "ok";
+      } else if (reported?.state === "registered") {
+        text = t("shortcut.registered");
+        kind = "ok";
+      } else if (reported?.state === "invalid" || reported?.state === "duplicate") {
+        text = reported.detail ?? reported.state;
+        kind = "error";
+      } else {
+        // Refused by the desktop, or not reported yet: the window still handles it.
+        text = t("shortcut.windowOnly");
+        kind = "warn";
+        title = reported?.detail ?? "";
+      }
+      setText(status, text);
+      setAttr(status, "data-kind", kind);
+      status.title = title;
+      if (kind === "error") input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    }
   }
 
   // ------------------------------------------------------------ actions
@@ -340,7 +490,7 @@ export class App {
     for (const reason of BUSY_REASONS) {
       const option = this.doc.createElement("option");
       option.value = String(reason);
-      option.textContent = `Reason ${reason}`;
+      option.textContent = t("bar.reason", { reason });
       select.append(option);
     }
     select.value = "200";
@@ -380,7 +530,7 @@ export class App {
     command("btn-rest", () => {
       const seconds = restSecondsFromMinutes(this.el<HTMLInputElement>("rest-minutes").value);
       if (seconds === null) {
-        return Promise.reject<AppError>({ kind: "invalid", message: "Rest time is a whole number of minutes, 1 to 1439." });
+        return Promise.reject<AppError>({ kind: "invalid", message: t("bar.restInvalid") });
       }
       return api.rest(seconds, 0);
     });
@@ -436,6 +586,43 @@ export class App {
       const box = this.el<HTMLInputElement>(id);
       box.addEventListener("change", () => void this.saveSetting(box, path));
     }
+    const lang = this.el<HTMLSelectElement>("language");
+    lang.addEventListener("change", () => {
+      const value = lang.value === "en" || lang.value === "zh-CN" ? lang.value : "auto";
+      void this.save(lang, { ...this.settings, language: value });
+    });
+    for (const action of SHORTCUT_ACTIONS) {
+      const input = this.el<HTMLInputElement>(SHORTCUT_IDS[action].input);
+      input.addEventListener("change", () => void this.saveShortcut(action, input));
+    }
+
+    // Shortcuts inside the window: the configured ones the desktop did not
+    // take globally (a global one never reaches the window).
+    this.doc.addEventListener("keydown", (event) => {
+      if (event.defaultPrevented || event.repeat) return;
+      const target = event.target;
+      if (target instanceof Element && target.closest(".shortcuts")) return;
+      const action = actionFor(this.settings.shortcuts, event);
+      if (action === null) return;
+      if (this.shortcutStatuses.some((s) => s.action === action && s.state === "registered")) return;
+      const button = this.el<HTMLButtonElement>(SHORTCUT_IDS[action].button);
+      event.preventDefault();
+      if (!button.hidden && !button.disabled) button.click();
+    });
+  }
+
+  private async saveShortcut(action: ShortcutAction, input: HTMLInputElement): Promise<void> {
+    const parsed = parseShortcut(input.value);
+    const value = parsed.ok && parsed.shortcut ? formatShortcut(parsed.shortcut) : input.value.trim();
+    const wanted = { ...this.settings.shortcuts, [action]: value };
+    this.shortcutProblems = checkShortcuts(wanted);
+    if (this.shortcutProblems[action] !== undefined) {
+      this.renderShortcuts();
+      return;
+    }
+    input.value = value;
+    await this.save(input, { ...this.settings, shortcuts: wanted });
+    await this.loadShortcutStatus();
   }
 
   setPanelOpen(open: boolean): void {
@@ -445,14 +632,20 @@ export class App {
   }
 
   private async saveSetting(box: HTMLInputElement, path: SettingPath): Promise<void> {
+    await this.save(box, withSetting(this.settings, path, box.checked));
+  }
+
+  /** Saves settings changed in the panel; a refused change is put back. */
+  private async save(control: HTMLInputElement | HTMLSelectElement, wanted: Settings): Promise<void> {
     const status = this.el("settings-status");
-    const wanted = withSetting(this.settings, path, box.checked);
-    box.disabled = true;
+    const languageBefore = this.settings.language;
+    control.disabled = true;
     try {
       const saved = await api.saveSettings(wanted);
       this.settings = saved;
+      if (saved.language !== languageBefore) this.applyLanguage();
       applyLocks(this.doc, saved.locked);
-      setText(status, "Saved");
+      setText(status, t("settings.saved"));
     } catch (error) {
       const e = asAppError(error);
       setText(status, e.message);
@@ -469,7 +662,7 @@ export class App {
       this.renderCalldata();
       return;
     }
-    this.calldataNote = { text: "Saving…", kind: "ok" };
+    this.calldataNote = { text: t("calldata.saving"), kind: "ok" };
     this.renderCalldata();
     let failure: AppError | null = null;
     const ok = await this.run("btn-save-calldata", () =>
@@ -480,9 +673,9 @@ export class App {
     );
     if (ok) {
       this.calldataBase = value;
-      this.calldataNote = { text: `Saved at ${formatClock(this.now())}`, kind: "ok" };
+      this.calldataNote = { text: t("calldata.savedAt", { time: formatClock(this.now()) }), kind: "ok" };
     } else {
-      this.calldataNote = { text: (failure as AppError | null)?.message ?? "Not saved.", kind: "error" };
+      this.calldataNote = { text: (failure as AppError | null)?.message ?? t("calldata.notSaved"), kind: "error" };
     }
     this.renderCalldata();
   }
@@ -505,7 +698,8 @@ export class App {
     const settings = settingsFromForm(form, this.settings);
     const button = this.el<HTMLButtonElement>("btn-sign-in");
     button.disabled = true;
-    setText(button, "Signing in…");
+    this.signingIn = true;
+    setText(button, t("signin.signingIn"));
     try {
       await api.signIn({ settings, password: form.password });
       this.settings = settings;
@@ -515,7 +709,8 @@ export class App {
       this.signInError = asAppError(error).message;
     } finally {
       button.disabled = false;
-      setText(button, "Sign in");
+      this.signingIn = false;
+      setText(button, t("signin.submit"));
       this.renderSignInMessage();
       this.renderError();
     }
@@ -527,6 +722,7 @@ export class App {
     delete info.dataset.sha256;
     setHidden(info, true);
     setHidden(this.el("btn-trust-cert"), true);
+    this.cert = null;
   }
 
   private async checkCertificate(): Promise<void> {
@@ -551,20 +747,29 @@ export class App {
     });
     const cert = found as { sha256: string; subject: string; trusted: boolean } | null;
     if (!cert) return;
+    this.cert = { ...cert, willTrust: false };
+    this.renderCert();
+    setHidden(this.el("btn-trust-cert"), false);
+  }
+
+  /** The checked certificate's subject, whether it is trusted, and its fingerprint. */
+  private renderCert(): void {
+    const cert = this.cert;
+    if (!cert) return;
     const info = this.el("cert-info");
     info.replaceChildren();
     const subject = this.doc.createElement("span");
     subject.className = "cert-subject";
-    subject.textContent = `${cert.subject}${cert.trusted ? " — trusted" : " — not trusted yet"}`;
+    const key = cert.willTrust ? "signin.willTrust" : cert.trusted ? "signin.trusted" : "signin.notTrusted";
+    subject.textContent = t(key, { subject: cert.subject });
     const sha = this.doc.createElement("span");
     sha.className = "cert-sha mono";
     sha.textContent = `SHA-256 ${cert.sha256}`;
     info.append(subject, sha);
     info.dataset.sha256 = cert.sha256;
-    info.classList.toggle("trusted", cert.trusted);
+    info.classList.toggle("trusted", cert.trusted || cert.willTrust);
     info.title = `${cert.subject}\nSHA-256 ${cert.sha256}`;
     setHidden(info, false);
-    setHidden(this.el("btn-trust-cert"), false);
   }
 
   private trustProbedCertificate(): void {
@@ -574,9 +779,7 @@ export class App {
     this.el<HTMLInputElement>("pin-sha256").value = sha256;
     updateFormVisibility(this.doc);
     setHidden(this.el("btn-trust-cert"), true);
-    const info = this.el("cert-info");
-    const subject = info.querySelector(".cert-subject");
-    if (subject) subject.textContent = `${subject.textContent?.replace(/ — .*$/, "") ?? ""} — will be trusted at sign-in`;
-    info.classList.add("trusted");
+    if (this.cert) this.cert = { ...this.cert, willTrust: true };
+    this.renderCert();
   }
 }

@@ -1,4 +1,5 @@
 /** Formatting shared by every part of the connection bar. */
+import { t, type Key } from "./i18n";
 
 /** Agent states the bar shows, one per tray icon. */
 export type AgentState =
@@ -11,20 +12,20 @@ export type AgentState =
   | "rest"
   | "wrapup";
 
-const STATE_LABELS: Record<AgentState, string> = {
-  signedout: "Signed out",
-  idle: "Ready",
-  busy: "Busy",
-  ringing: "Ringing",
-  talking: "Talking",
-  hold: "On hold",
-  rest: "Resting",
-  wrapup: "Wrap-up",
+const STATE_KEYS: Record<AgentState, Key> = {
+  signedout: "state.signedout",
+  idle: "state.idle",
+  busy: "state.busy",
+  ringing: "state.ringing",
+  talking: "state.talking",
+  hold: "state.hold",
+  rest: "state.rest",
+  wrapup: "state.wrapup",
 };
 
-/** The label an agent reads on the state pill. */
+/** The label an agent reads on the state pill, in the current language. */
 export function stateLabel(state: AgentState): string {
-  return STATE_LABELS[state];
+  return t(STATE_KEYS[state]);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { AppError, BarView, CallView, Health, Settings } from "./api";
 import { formatClock, formatDuration } from "./format";
+import { t } from "./i18n";
 
 /** The gateway refuses call data over 16 KB (protocol.md §6). */
 export const CALLDATA_LIMIT = 16_384;
@@ -28,6 +29,8 @@ export const DEFAULT_SETTINGS: Settings = {
   notifications: { ringing: true, signedOut: true, connection: true, restOver: true },
   alwaysOnTop: false,
   quitSignsOut: true,
+  language: "auto",
+  shortcuts: { answer: "Ctrl+Alt+A", hangUp: "Ctrl+Alt+H", ready: "Ctrl+Alt+R", busy: "Ctrl+Alt+B" },
   locked: [],
 };
 
@@ -137,32 +140,32 @@ export function validateSignIn(f: SignInForm, passwordRemembered: boolean): Fiel
   const need = (ok: boolean, field: keyof SignInForm, message: string): void => {
     if (!ok) errors.push({ field, message });
   };
-  need(f.gateway.trim() !== "", "gateway", "Enter the gateway URL.");
+  need(f.gateway.trim() !== "", "gateway", t("invalid.gateway"));
   if (f.gateway.trim() !== "") {
-    need(isHttpsUrl(f.gateway), "gateway", "The gateway URL must start with https://.");
+    need(isHttpsUrl(f.gateway), "gateway", t("invalid.gatewayHttps"));
   }
   if (f.gatewayBackup.trim() !== "") {
-    need(isHttpsUrl(f.gatewayBackup), "gatewayBackup", "The backup gateway URL must start with https://.");
+    need(isHttpsUrl(f.gatewayBackup), "gatewayBackup", t("invalid.backupHttps"));
   }
-  need(/^\d{1,10}$/.test(f.agentId.trim()), "agentId", "The agent ID is digits only.");
-  need(/^[0-9+*#]{1,32}$/.test(f.phone.trim()), "phone", "Enter the phone number (digits).");
+  need(/^\d{1,10}$/.test(f.agentId.trim()), "agentId", t("invalid.agentId"));
+  need(/^[0-9+*#]{1,32}$/.test(f.phone.trim()), "phone", t("invalid.phone"));
   need(
     f.password !== "" || passwordRemembered,
     "password",
-    "Enter your password.",
+    t("invalid.password"),
   );
   if (f.mode === "push") {
-    need(/^\S+:\d{1,5}$/.test(f.pushListen.trim()), "pushListen", "The listen address is host:port, such as 0.0.0.0:8443.");
-    need(isHttpsUrl(f.pushUrl), "pushUrl", "The URL the gateway reaches must start with https://.");
+    need(/^\S+:\d{1,5}$/.test(f.pushListen.trim()), "pushListen", t("invalid.pushListen"));
+    need(isHttpsUrl(f.pushUrl), "pushUrl", t("invalid.pushUrl"));
     need(
       (f.pushCert.trim() === "") === (f.pushKey.trim() === ""),
       f.pushCert.trim() === "" ? "pushCert" : "pushKey",
-      "Give both the certificate and the key file, or neither to generate them.",
+      t("invalid.pushPair"),
     );
   }
-  if (f.trust === "caFile") need(f.caFile.trim() !== "", "caFile", "Enter the CA file path.");
+  if (f.trust === "caFile") need(f.caFile.trim() !== "", "caFile", t("invalid.caFile"));
   if (f.trust === "pin") {
-    need(isSha256(f.pinSha256), "pinSha256", "The fingerprint is 64 hexadecimal digits (SHA-256).");
+    need(isSha256(f.pinSha256), "pinSha256", t("invalid.pin"));
   }
   return errors;
 }
@@ -267,31 +270,31 @@ export function stateTimerText(bar: BarView, now: number): string {
   if (bar.state === "signedout") return "";
   if (bar.state === "rest" && bar.restUntil !== null) {
     const left = bar.restUntil - now;
-    return left >= 0 ? `${formatDuration(left)} left` : `${formatDuration(-left)} over`;
+    return left >= 0 ? t("timer.left", { time: formatDuration(left) }) : t("timer.over", { time: formatDuration(-left) });
   }
   return bar.stateSince === null ? "" : formatDuration(now - bar.stateSince);
 }
 
 export function callDurationText(call: CallView, now: number): string {
   return call.answeredAt === null
-    ? `Ringing ${formatDuration(now - call.since)}`
+    ? t("timer.ringing", { time: formatDuration(now - call.since) })
     : formatDuration(now - call.answeredAt);
 }
 
 export function directionLabel(direction: CallView["direction"]): string {
-  return direction === "inbound" ? "Inbound" : "Outbound";
+  return direction === "inbound" ? t("call.inbound") : t("call.outbound");
 }
 
 export function mediaLabel(media: CallView["media"]): string {
   switch (media) {
     case "voice":
-      return "Voice";
+      return t("call.voice");
     case "video":
-      return "Video";
+      return t("call.video");
     case "voice+video":
-      return "Voice + video";
+      return t("call.voiceVideo");
     default:
-      return "Media unknown";
+      return t("call.mediaUnknown");
   }
 }
 
@@ -307,13 +310,13 @@ export function healthText(h: Health): string {
   const why = h.reason ? ` — ${h.reason}` : "";
   switch (h.kind) {
     case "connected":
-      return h.gateway ? `Connected to ${hostOf(h.gateway)}` : "Connected";
+      return h.gateway ? t("health.connectedTo", { host: hostOf(h.gateway) }) : t("health.connected");
     case "connecting":
-      return "Connecting…";
+      return t("health.connecting");
     case "reconnecting":
-      return `Reconnecting${h.since === null ? "" : ` since ${formatClock(h.since)}`}${why}`;
+      return `${h.since === null ? t("health.reconnecting") : t("health.reconnectingSince", { time: formatClock(h.since) })}${why}`;
     default:
-      return h.reason ? `Signed out — ${h.reason}` : "Not connected";
+      return h.reason ? t("health.signedOutWhy", { reason: h.reason }) : t("health.notConnected");
   }
 }
 
@@ -345,12 +348,15 @@ export function utf8Bytes(value: string): number {
 export function checkCalldata(value: string): CalldataCheck {
   const bytes = utf8Bytes(value);
   const over = bytes > CALLDATA_LIMIT;
+  const over_ = bytes - CALLDATA_LIMIT;
   return {
     bytes,
     over,
-    counter: `${bytes.toLocaleString("en-US")} / ${CALLDATA_LIMIT.toLocaleString("en-US")} bytes`,
+    counter: t("calldata.count", { bytes: bytes.toLocaleString("en-US"), limit: CALLDATA_LIMIT.toLocaleString("en-US") }),
     problem: over
-      ? `Too long by ${(bytes - CALLDATA_LIMIT).toLocaleString("en-US")} ${bytes - CALLDATA_LIMIT === 1 ? "byte" : "bytes"}: call data holds at most 16 KB.`
+      ? over_ === 1
+        ? t("calldata.tooLongOne")
+        : t("calldata.tooLong", { over: over_.toLocaleString("en-US") })
       : "",
   };
 }

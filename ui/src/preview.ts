@@ -1,7 +1,7 @@
 /**
  * Preview only (preview.html, never in the app bundle): the real page on a
  * mocked backend. `?scene=signin|idle|ringing|talking|hold|reconnecting|rest|wrapup|signin-push`,
- * `&settings` opens the settings panel.
+ * `&settings` opens the settings panel, `&lang=zh-CN` shows the page as under a Chinese locale.
  */
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { start } from "./app";
@@ -19,6 +19,15 @@ mockIPC(
         return { name: "AgentBar", version: "0.1.0" };
       case "snapshot":
         return snap;
+      case "system_language":
+        return params.get("lang") ?? "en";
+      case "shortcut_status":
+        return [
+          { action: "answer", shortcut: "Ctrl+Alt+A", state: "registered", detail: null },
+          { action: "hangUp", shortcut: "Ctrl+Alt+H", state: "registered", detail: null },
+          { action: "ready", shortcut: "Ctrl+Alt+R", state: "unavailable", detail: "The desktop refused it (another program may use it)." },
+          { action: "busy", shortcut: "Ctrl+Alt+B", state: "registered", detail: null },
+        ];
       case "probe_certificate":
         return { sha256: "5F:3A:9C:21:04:BB:7E:19:AA:C2:0D:63:98:4E:11:F0:2B:6D:8C:3E:90:41:A7:5C:D2:E8:17:6B:0F:3C:99:A4", subject: "CN=cc-gw1.example.com", trusted: false };
       case "save_settings":

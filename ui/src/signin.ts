@@ -1,5 +1,6 @@
 /** The sign-in form: fields ↔ SignInForm, what shows for which mode and trust, locks. */
 import { byId, setHidden, setText } from "./dom";
+import { t } from "./i18n";
 import { isLocked, type SignInForm } from "./model";
 
 /** Form field → element id, in page order (validation focuses the first problem). */
@@ -65,8 +66,8 @@ export function writeForm(doc: Document, form: SignInForm, passwordRemembered: b
     else el.value = v;
   }
   const password = byId<HTMLInputElement>(doc, "password");
-  password.placeholder = passwordRemembered ? "Remembered" : "";
-  password.title = passwordRemembered ? "A password is remembered: leave this empty to use it" : "";
+  password.placeholder = passwordRemembered ? t("signin.remembered") : "";
+  password.title = passwordRemembered ? t("signin.rememberedTitle") : "";
   updateFormVisibility(doc);
 }
 
@@ -78,7 +79,10 @@ export function updateFormVisibility(doc: Document): void {
   setHidden(byId(doc, "pin-field"), trust !== "pin");
 }
 
-export const LOCK_HINT = "set by your administrator";
+/** The words beside a locked setting, in the current language. */
+export function lockHint(): string {
+  return t("settings.lockHint");
+}
 
 /**
  * Disables every control inside a `[data-setting]` element whose setting is
@@ -89,7 +93,7 @@ export function applyLocks(doc: Document, locked: readonly string[]): void {
     const path = holder.dataset.setting ?? "";
     const isOn = isLocked(locked, path);
     holder.classList.toggle("locked", isOn);
-    if (isOn) holder.title = `Locked: ${LOCK_HINT}`;
+    if (isOn) holder.title = t("settings.locked", { hint: lockHint() });
     else holder.removeAttribute("title");
     for (const control of holder.querySelectorAll<Field>("input, select")) control.disabled = isOn;
     let hint = holder.querySelector<HTMLElement>(".lock-hint");
@@ -99,7 +103,7 @@ export function applyLocks(doc: Document, locked: readonly string[]): void {
       holder.append(hint);
     }
     if (hint) {
-      setText(hint, LOCK_HINT);
+      setText(hint, lockHint());
       setHidden(hint, !isOn);
     }
   }
