@@ -15,7 +15,7 @@
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, MutexGuard, atomic::AtomicU64},
-    time::Duration,
+    time::{Duration, SystemTime},
 };
 
 use serde::Deserialize;
@@ -62,6 +62,9 @@ impl Reply {
 #[derive(Debug, Default)]
 pub struct Records {
     pub emitted: Vec<String>,
+    /// When each emitted event was queued (benchmark-only: latency from
+    /// emission; `eventGenTime` has only milliseconds).
+    pub emitted_at: Vec<SystemTime>,
     pub delivered: Vec<String>,
     /// GUIDs handed out and service tokens received (test-only: for
     /// searching a client's files for leaked secrets).
@@ -110,7 +113,10 @@ impl Session {
 
     /// Queue an event given as JSON text, as is.
     pub fn emit_raw(&self, json: String) {
-        lock(&self.records).emitted.push(json.clone());
+        let mut records = lock(&self.records);
+        records.emitted.push(json.clone());
+        records.emitted_at.push(SystemTime::now());
+        drop(records);
         self.queue.push(json);
     }
 
@@ -621,6 +627,18 @@ impl Gateway {
 
     pub fn emitted(&self, agent: &str) -> Vec<String> {
         lock(&self.records_of(agent)).emitted.clone()
+    }
+
+    /// Every emitted event with the time it was queued.
+    pub fn emitted_at(&self, agent: &str) -> Vec<(SystemTime, String)> {
+        let records = self.records_of(agent);
+        let records = lock(&records);
+        records
+            .emitted_at
+            .iter()
+            .copied()
+            .zip(records.emitted.iter().cloned())
+            .collect()
     }
 
     pub fn delivered(&self, agent: &str) -> Vec<String> {

@@ -8,7 +8,7 @@
 
 use std::{
     sync::{Arc, atomic::Ordering},
-    time::Duration,
+    time::{Duration, SystemTime},
 };
 
 use serde::{Deserialize, Serialize};
@@ -192,6 +192,20 @@ impl Control {
     /// Every event emitted for the agent, in order, across sessions.
     pub fn emitted_events(&self, agent: &str) -> Vec<Value> {
         parse_events(self.app.gw.emitted(agent))
+    }
+
+    /// Benchmark-only: every event emitted for the agent with the wall-clock
+    /// time it was queued (taken just before a held poll or the push client
+    /// is woken), in order, across sessions. `eventGenTime` inside the event
+    /// has only milliseconds; this has the system clock's resolution, for
+    /// latency measured against timestamps taken in other processes.
+    pub fn emitted_at(&self, agent: &str) -> Vec<(SystemTime, Value)> {
+        self.app
+            .gw
+            .emitted_at(agent)
+            .into_iter()
+            .filter_map(|(at, text)| serde_json::from_str(&text).ok().map(|v| (at, v)))
+            .collect()
     }
 
     /// Every event handed out to the agent (poll answers, acknowledged pushes).
