@@ -97,6 +97,8 @@ pub fn show_signed_out(app: &AppHandle, reason: Option<String>) {
     let view = BarView::signed_out(reason, now_ms());
     app.state::<AppSession>().live().bar = view.clone();
     crate::tray::reflect(app, &view);
+    let mut view = view;
+    crate::view::localize(&mut view);
     if let Err(error) = app.emit(STATE_EVENT, &view) {
         tracing::warn!(%error, "the state could not be sent to the page");
     }
@@ -137,7 +139,9 @@ fn show_state(app: &AppHandle, state: &BarState, agent: &str, rest_over: bool) -
     }
     if before != after {
         crate::tray::reflect(app, &after);
-        if let Err(error) = app.emit(STATE_EVENT, &after) {
+        let mut shown = after.clone();
+        crate::view::localize(&mut shown);
+        if let Err(error) = app.emit(STATE_EVENT, &shown) {
             tracing::warn!(%error, "the state could not be sent to the page");
         }
     }

@@ -37,11 +37,7 @@ pub fn app_info(app: AppHandle) -> AppInfo {
 #[tauri::command]
 pub async fn snapshot(app_session: State<'_, AppSession>) -> Result<Snapshot> {
     let mut snapshot = app_session.snapshot().await;
-    let health = &mut snapshot.bar.health;
-    health.reason = health.reason.as_deref().map(i18n::localize);
-    if let Some(error) = snapshot.bar.last_error.as_mut() {
-        error.message = i18n::localize(&error.message);
-    }
+    crate::view::localize(&mut snapshot.bar);
     Ok(snapshot)
 }
 

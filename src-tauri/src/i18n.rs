@@ -127,6 +127,21 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "呼叫 {called}。请在连接条上应答。",
     ),
     ("note.answer", "Answer", "应答"),
+    (
+        "note.answered",
+        "Call from {caller} answered",
+        "已接听 {caller} 的来电",
+    ),
+    (
+        "note.missed",
+        "Missed call from {caller}",
+        "未接来电：{caller}",
+    ),
+    (
+        "note.missedBody",
+        "The caller hung up before the call was answered.",
+        "来电在应答前已挂断。",
+    ),
     ("note.signedOut", "You were signed out", "您已被签出"),
     (
         "note.connectionLost",

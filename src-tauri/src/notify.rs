@@ -9,9 +9,22 @@ use crate::view::{AgentStateView, BarView, HealthKind};
 /// A notification to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Note {
-    Ringing { caller: String, called: String },
-    SignedOut { reason: String },
-    ConnectionLost { reason: String },
+    Ringing {
+        caller: String,
+        called: String,
+    },
+    /// The ringing call was answered (`answered`) or the caller hung up first:
+    /// replaces the ringing notification.
+    RingingOver {
+        caller: String,
+        answered: bool,
+    },
+    SignedOut {
+        reason: String,
+    },
+    ConnectionLost {
+        reason: String,
+    },
     ConnectionBack,
     RestOver,
 }
@@ -23,6 +36,20 @@ impl Note {
             Note::Ringing { caller, called } => (
                 i18n::tf("note.ringing", &[("caller", caller)]),
                 i18n::tf("note.ringingBody", &[("called", called)]),
+            ),
+            Note::RingingOver {
+                caller,
+                answered: true,
+            } => (
+                i18n::tf("note.answered", &[("caller", caller)]),
+                String::new(),
+            ),
+            Note::RingingOver {
+                caller,
+                answered: false,
+            } => (
+                i18n::tf("note.missed", &[("caller", caller)]),
+                i18n::t("note.missedBody").into(),
             ),
             Note::SignedOut { reason } => {
                 (i18n::t("note.signedOut").into(), i18n::localize(reason))
@@ -55,6 +82,19 @@ pub fn notes_for(
     settings: &NotificationSettings,
 ) -> Vec<Note> {
     let mut notes = Vec::new();
+    if settings.ringing
+        && before.state == AgentStateView::Ringing
+        && after.state != AgentStateView::Ringing
+        && let Some(call) = &before.call
+    {
+        notes.push(Note::RingingOver {
+            caller: call.caller.clone(),
+            answered: after
+                .call
+                .as_ref()
+                .is_some_and(|c| c.call_id == call.call_id),
+        });
+    }
     if settings.ringing
         && after.state == AgentStateView::Ringing
         && before.state != AgentStateView::Ringing
@@ -94,6 +134,12 @@ pub fn notes_for(
     notes
 }
 
+/// The id of the ringing notification on screen, to replace when the ringing ends.
+fn ringing_id() -> &'static std::sync::Mutex<Option<u32>> {
+    static ID: std::sync::OnceLock<std::sync::Mutex<Option<u32>>> = std::sync::OnceLock::new();
+    ID.get_or_init(|| std::sync::Mutex::new(None))
+}
+
 /// Shows `note`. For a ringing call with actions available, `on_answer` runs
 /// when the agent clicks Answer. Runs on a blocking thread: the D-Bus call and
 /// the wait for an action must not hold up the async runtime.
@@ -101,6 +147,20 @@ pub fn show(note: Note, on_answer: impl FnOnce() + Send + 'static) {
     std::thread::spawn(move || {
         let (summary, body) = note.summary_and_body();
         let mut notification = notify_rust::Notification::new();
+        if let Note::RingingOver { answered, .. } = note {
+            // Replace the ringing notification, so no stale "incoming call" stays up.
+            let Some(id) = ringing_id()
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take()
+            else {
+                return;
+            };
+            notification.id(id).urgency(notify_rust::Urgency::Normal);
+            if answered {
+                notification.timeout(notify_rust::Timeout::Milliseconds(4000));
+            }
+        }
         notification
             .appname("AgentBar")
             .summary(&summary)
@@ -118,12 +178,18 @@ pub fn show(note: Note, on_answer: impl FnOnce() + Send + 'static) {
             notification.action("answer", i18n::t("note.answer"));
         }
         match notification.show() {
-            Ok(handle) if actions => handle.wait_for_action(|action| {
-                if action == "answer" {
-                    on_answer();
+            Ok(handle) => {
+                if ringing {
+                    *ringing_id().lock().unwrap_or_else(|p| p.into_inner()) = Some(handle.id());
                 }
-            }),
-            Ok(_) => {}
+                if actions {
+                    handle.wait_for_action(|action| {
+                        if action == "answer" {
+                            on_answer();
+                        }
+                    });
+                }
+            }
             // No notification server (no desktop session): the bar still shows everything.
             Err(error) => tracing::warn!(%error, "could not show a desktop notification"),
         }
@@ -175,6 +241,28 @@ mod tests {
             }]
         );
         assert!(notes_for(&ringing(), &ringing(), false, &all).is_empty());
+    }
+
+    #[test]
+    fn the_end_of_ringing_replaces_the_ringing_notification() {
+        let all = NotificationSettings::default();
+        let mut talking = ringing();
+        talking.state = AgentStateView::Talking;
+        assert_eq!(
+            notes_for(&ringing(), &talking, false, &all),
+            vec![Note::RingingOver {
+                caller: "13800138000".into(),
+                answered: true
+            }]
+        );
+        let idle = bar(AgentStateView::Idle, HealthKind::Connected);
+        assert_eq!(
+            notes_for(&ringing(), &idle, false, &all),
+            vec![Note::RingingOver {
+                caller: "13800138000".into(),
+                answered: false
+            }]
+        );
     }
 
     #[test]

@@ -107,6 +107,14 @@ impl BarView {
     }
 }
 
+/// Puts the reasons and the last error on the bar into the current language.
+pub fn localize(view: &mut BarView) {
+    view.health.reason = view.health.reason.as_deref().map(crate::i18n::localize);
+    if let Some(error) = view.last_error.as_mut() {
+        error.message = crate::i18n::localize(&error.message);
+    }
+}
+
 /// One event as received, for the page's event list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

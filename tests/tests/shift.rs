@@ -47,6 +47,10 @@ async fn a_shift_signs_in_takes_a_call_resumes_and_signs_out_from_the_tray() {
     // Sign in: the form comes prefilled from the settings; the agent types the password.
     let app = App::launch(&desktop).await.expect("app launches");
     app.wait_displayed("#signin").await.expect("sign-in view");
+    // The form is prefilled from the saved settings once the page has loaded them.
+    app.wait_for_value("#agent-id", agentbar_e2e::gateway::AGENT)
+        .await
+        .expect("the form shows the saved agent");
     app.screenshot("bar-signed-out").await.expect("screenshot");
     app.fill("#password", PASSWORD).await.expect("password");
     app.click("#btn-sign-in").await.expect("sign in");

@@ -15,6 +15,10 @@ async fn a_wrong_password_is_refused_in_plain_words_and_a_second_launch_keeps_on
 
     let app = App::launch(&desktop).await.expect("app launches");
     app.wait_displayed("#signin").await.expect("sign-in view");
+    // The form is prefilled from the saved settings once the page has loaded them.
+    app.wait_for_value("#agent-id", agentbar_e2e::gateway::AGENT)
+        .await
+        .expect("the form shows the saved agent");
     app.fill("#password", "not-the-password")
         .await
         .expect("password");
