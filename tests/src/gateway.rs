@@ -60,4 +60,32 @@ impl Gateway {
         )?;
         Ok(path)
     }
+
+    /// Writes the settings of [`Gateway::write_settings`] with push mode
+    /// instead of polling: the app's receiver listens on `127.0.0.1:<port>`
+    /// (a free port picked here) with a self-signed certificate, which the
+    /// simulator's push client accepts. Returns the settings file and the port.
+    pub fn write_settings_push(&self, desktop: &Desktop) -> Result<(PathBuf, u16)> {
+        let path = self.write_settings(desktop)?;
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))?
+            .local_addr()?
+            .port();
+        let text = std::fs::read(&path)?;
+        let mut settings: serde_json::Value =
+            serde_json::from_slice(&text).map_err(std::io::Error::other)?;
+        settings["mode"] = "push".into();
+        settings["push"] = serde_json::json!({
+            "listen": format!("127.0.0.1:{port}"),
+            "publicUrl": format!(
+                "https://127.0.0.1:{port}/service-cloud/rest/cc-ai/v1/agentevent/pushresult"
+            ),
+            "certFile": "",
+            "keyFile": "",
+        });
+        std::fs::write(
+            &path,
+            serde_json::to_vec_pretty(&settings).unwrap_or_default(),
+        )?;
+        Ok((path, port))
+    }
 }

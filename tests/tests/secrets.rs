@@ -1,0 +1,287 @@
+//! Secrets stay secret: after a session of the real app (sign-in, GUID
+//! rotations, a call whose calldata the gateway set and the agent edited,
+//! quit), nothing the run wrote holds a GUID the gateway issued, the
+//! password, the push service token or a calldata value. Run in polling
+//! and in push mode.
+//!
+//! Searched: every file under the desktop's private home (XDG config, data
+//! with the app's log files and WebKit storage, cache, state, runtime) and
+//! every file under `artifacts/` written during the test, each for the
+//! secret in UTF-8 and UTF-16 (WebKit keeps strings in UTF-16). The one
+//! place a GUID may be is the keyring, and gnome-keyring encrypts its file
+//! with the keyring password, so no exception is needed for it.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use agentbar_e2e::gateway::{AGENT, PASSWORD, PHONE};
+use agentbar_e2e::{App, Desktop, Gateway};
+use agentgateway_sim::Ring;
+
+/// Types `text` into the field like the agent does; when the keystrokes do
+/// not arrive (a window without keyboard focus under Xvfb), sets the value
+/// and fires the `input` event the page listens to, as typing would.
+async fn type_into(app: &App, css: &str, text: &str) {
+    app.fill(css, text).await.expect("type into the field");
+    let value = || async {
+        let field = app
+            .client()
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .expect("field");
+        field.prop("value").await.ok().flatten().unwrap_or_default()
+    };
+    if value().await == text {
+        return;
+    }
+    app.client()
+        .execute(
+            "const f = document.querySelector(arguments[0]); f.value = arguments[1]; \
+             f.dispatchEvent(new Event('input', { bubbles: true })); \
+             f.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![css.into(), text.into()],
+        )
+        .await
+        .expect("set the field");
+    assert!(value().await == text, "{css} holds what was typed");
+}
+
+/// Signs in from the form with the test password. The form is filled once
+/// the settings are on it (a later render would clear a password typed
+/// before); if the page still asks for the password, it is typed again.
+async fn sign_in(app: &App) {
+    app.wait_displayed("#signin").await.expect("sign-in view");
+    app.wait_for_value("#agent-id", "101")
+        .await
+        .expect("the form shows the settings");
+    for _ in 0..3 {
+        type_into(app, "#password", PASSWORD).await;
+        app.click("#btn-sign-in").await.expect("sign in");
+        if app.wait_for_text("#agent-state", "Ready").await.is_ok() {
+            return;
+        }
+        let said = app.text("#signin-error").await.unwrap_or_default();
+        assert!(said.contains("password"), "sign-in failed: {said}");
+    }
+    panic!("the sign-in form never took the password");
+}
+
+async fn eventually<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A value no file holds by chance.
+fn unique(prefix: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{prefix}-{:x}-{}", nanos, std::process::id())
+}
+
+/// Every regular file under `dir` (symbolic links not followed), modified
+/// at or after `since` when given.
+fn files_under(dir: &Path, since: Option<SystemTime>, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let path = entry.path();
+        if kind.is_dir() {
+            files_under(&path, since, out);
+        } else if kind.is_file() {
+            let recent = since.is_none_or(|since| {
+                entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|m| m >= since)
+            });
+            if recent {
+                out.push(path);
+            }
+        }
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn utf16le(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+/// The files holding a secret, with which kind of secret (never the value).
+fn leaks(files: &[PathBuf], secrets: &[(&str, String)]) -> Vec<String> {
+    let mut found = Vec::new();
+    for file in files {
+        let Ok(bytes) = std::fs::read(file) else {
+            continue;
+        };
+        for (kind, secret) in secrets {
+            if contains(&bytes, secret.as_bytes()) || contains(&bytes, &utf16le(secret)) {
+                found.push(format!("{} holds {kind}", file.display()));
+            }
+        }
+    }
+    found
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    Poll,
+    Push,
+}
+
+async fn run_and_search(mode: Mode) {
+    let started = SystemTime::now() - Duration::from_secs(1);
+    let desktop = Desktop::start().expect("desktop session");
+    let gateway = Gateway::start(&desktop, Duration::from_secs(2))
+        .await
+        .expect("simulated gateway");
+    match mode {
+        Mode::Poll => {
+            gateway.write_settings(&desktop).expect("settings");
+        }
+        Mode::Push => {
+            gateway
+                .write_settings_push(&desktop)
+                .expect("push settings");
+        }
+    }
+    let control = gateway.sim.control();
+
+    let app = App::launch(&desktop).await.expect("app launches");
+    sign_in(&app).await;
+    let snapshot = control.agent_state(AGENT).expect("agent known");
+    let wanted = match mode {
+        Mode::Poll => "polling",
+        Mode::Push => "push",
+    };
+    assert_eq!(snapshot.mode.as_deref(), Some(wanted), "{mode:?} sign-in");
+
+    // A GUID rotation (every 2 s here): at least two GUIDs issued.
+    let guid_count = || {
+        control
+            .issued_secrets(AGENT)
+            .iter()
+            .filter(|s| s.contains("AgentGateway"))
+            .count()
+    };
+    // Polling gets a new GUID on a poll answer; push mode on the heartbeat,
+    // which the app sends every 30 s.
+    eventually("a GUID rotation", Duration::from_secs(45), || {
+        (guid_count() >= 2).then_some(())
+    })
+    .await;
+
+    // A call with calldata from the gateway, edited on the bar.
+    let from_gateway = unique("crm-order");
+    let edited = unique("callback-note");
+    control
+        .ring(
+            AGENT,
+            Ring {
+                caller: "13800138000".into(),
+                called: "4001".into(),
+                calldata: Some(from_gateway.clone()),
+                ..Ring::default()
+            },
+        )
+        .expect("ring");
+    app.wait_for_text("#agent-state", "Ringing")
+        .await
+        .expect("ringing");
+    app.click("#btn-answer").await.expect("answer");
+    app.wait_for_text("#agent-state", "Talking")
+        .await
+        .expect("talking");
+    app.wait_for_value("#calldata", &from_gateway)
+        .await
+        .expect("the gateway's calldata on the bar");
+    type_into(&app, "#calldata", &edited).await;
+    app.click("#btn-save-calldata")
+        .await
+        .expect("save calldata");
+    eventually(
+        "the gateway to hold the edit",
+        Duration::from_secs(10),
+        || control.calldata(AGENT).filter(|c| *c == edited),
+    )
+    .await;
+    app.click("#btn-hangup").await.expect("hang up");
+    app.wait_for_text("#agent-state", "Ready")
+        .await
+        .expect("ready after the call");
+
+    // Quit (signs out: quitSignsOut is the default) and let the app finish writing.
+    app.quit().await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let issued = control.issued_secrets(AGENT);
+    let guids = issued.iter().filter(|s| s.contains("AgentGateway")).count();
+    let tokens = issued.len() - guids;
+    match mode {
+        Mode::Poll => assert_eq!(tokens, 0, "no service token in polling mode"),
+        Mode::Push => assert!(tokens >= 1, "the push sign-in sent a service token"),
+    }
+    let mut secrets: Vec<(&str, String)> = issued
+        .into_iter()
+        .map(|s| {
+            let kind = if s.contains("AgentGateway") {
+                "a GUID"
+            } else {
+                "the service token"
+            };
+            (kind, s)
+        })
+        .collect();
+    secrets.push(("the password", PASSWORD.to_owned()));
+    secrets.push(("the gateway's calldata", from_gateway));
+    secrets.push(("the edited calldata", edited));
+
+    let mut files = Vec::new();
+    files_under(desktop.xdg_root(), None, &mut files);
+    let xdg_files = files.len();
+    let app_logs = files
+        .iter()
+        .filter(|f| f.to_string_lossy().contains("com.agentbar.desktop/logs"))
+        .count();
+    files_under(&agentbar_e2e::artifacts_dir(), Some(started), &mut files);
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "{mode:?}: searched {} files ({xdg_files} in the desktop's folders, {app_logs} app logs, {} in artifacts), {} KiB, for {} secrets ({guids} GUIDs, {tokens} service tokens, the password, 2 calldata values)",
+        files.len(),
+        files.len() - xdg_files,
+        bytes / 1024,
+        secrets.len(),
+    );
+    assert!(app_logs >= 1, "the app wrote its log file");
+    // The search does find what is there: the phone number is in the settings.
+    let control_hits = leaks(&files, &[("the phone number", PHONE.to_owned())]);
+    assert!(
+        control_hits.iter().any(|h| h.contains("settings.json")),
+        "the search reads the files: {control_hits:?}"
+    );
+    let found = leaks(&files, &secrets);
+    assert!(found.is_empty(), "secrets written to disk: {found:#?}");
+}
+
+#[tokio::test]
+async fn no_secret_reaches_any_file_in_polling_or_push_mode() {
+    run_and_search(Mode::Poll).await;
+    run_and_search(Mode::Push).await;
+}
