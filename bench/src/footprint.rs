@@ -23,41 +23,59 @@ use crate::rig::{Bins, Result, Rig, epoch_ms, password};
 pub struct Idle {
     pub processes: Vec<(u32, String, Mem)>,
     pub total: Mem,
+    /// Total PSS at each of the six samples, ascending.
+    pub pss_samples: Vec<u64>,
     pub cpu_percent: f64,
+    /// CPU per cent of one core, per process.
+    pub cpu_by_process: Vec<(String, f64)>,
     pub seconds: f64,
 }
 
 /// Measures the tree under `root` for `window`: CPU from utime + stime at
-/// both ends, memory at the end.
+/// both ends, memory as the median of six samples.
 async fn measure(root: u32, window: Duration) -> Idle {
     let ticks = |stats: &[procfs::Stat]| -> Vec<(u32, u64)> {
         stats.iter().map(|s| (s.pid, s.cpu_ticks)).collect()
     };
     let before = ticks(&procfs::tree(root));
     let t0 = Instant::now();
-    tokio::time::sleep(window).await;
+    // Memory six times across the window: PSS moves as other processes on
+    // the machine map and unmap the same libraries; the median sample counts.
+    let mut samples: Vec<Vec<(u32, String, Mem)>> = Vec::new();
+    for _ in 0..6 {
+        tokio::time::sleep(window / 6).await;
+        samples.push(
+            procfs::tree(root)
+                .iter()
+                .filter_map(|s| procfs::mem(s.pid).map(|m| (s.pid, s.comm.clone(), m)))
+                .collect(),
+        );
+    }
     let after_stats = procfs::tree(root);
     let seconds = t0.elapsed().as_secs_f64();
-    let used: u64 = ticks(&after_stats)
+    let hz = procfs::clock_ticks() as f64;
+    let cpu_by_process: Vec<(String, f64)> = after_stats
         .iter()
-        .map(|(pid, t)| {
+        .map(|s| {
             let start = before
                 .iter()
-                .find(|(p, _)| p == pid)
+                .find(|(p, _)| *p == s.pid)
                 .map_or(0, |(_, t0)| *t0);
-            t.saturating_sub(start)
+            let used = s.cpu_ticks.saturating_sub(start);
+            (s.comm.clone(), used as f64 / hz / seconds * 100.0)
         })
-        .sum();
-    let hz = procfs::clock_ticks() as f64;
-    let processes: Vec<(u32, String, Mem)> = after_stats
-        .iter()
-        .filter_map(|s| procfs::mem(s.pid).map(|m| (s.pid, s.comm.clone(), m)))
         .collect();
-    let total = processes.iter().fold(Mem::default(), |a, (_, _, m)| a + *m);
+    let sum = |p: &[(u32, String, Mem)]| p.iter().fold(Mem::default(), |a, (_, _, m)| a + *m);
+    samples.sort_by_key(|p| sum(p).pss);
+    let processes = samples.get(samples.len() / 2).cloned().unwrap_or_default();
+    let total = sum(&processes);
+    let pss_samples: Vec<u64> = samples.iter().map(|p| sum(p).pss).collect();
     Idle {
         processes,
         total,
-        cpu_percent: used as f64 / hz / seconds * 100.0,
+        pss_samples,
+        cpu_percent: cpu_by_process.iter().map(|(_, c)| c).sum(),
+        cpu_by_process,
         seconds,
     }
 }
@@ -158,23 +176,27 @@ pub async fn run(
             .join(", ")
     };
     r.rows.push(Row::info(
-        "bare Tauri window: PSS (USS) / RSS",
+        "bare Tauri window: PSS (USS) / RSS, median of 6 samples",
         format!(
-            "{} ({}) / {} — {}",
+            "{} ({}) / {} — {}; PSS samples {}–{}",
             mb(floor.total.pss),
             mb(floor.total.uss),
             mb(floor.total.rss),
-            procs(&floor)
+            procs(&floor),
+            mb(floor.pss_samples.first().copied().unwrap_or(0)),
+            mb(floor.pss_samples.last().copied().unwrap_or(0))
         ),
     ));
     r.rows.push(Row::info(
-        "AgentBar signed in: PSS (USS) / RSS",
+        "AgentBar signed in: PSS (USS) / RSS, median of 6 samples",
         format!(
-            "{} ({}) / {} — {}",
+            "{} ({}) / {} — {}; PSS samples {}–{}",
             mb(agentbar.total.pss),
             mb(agentbar.total.uss),
             mb(agentbar.total.rss),
-            procs(&agentbar)
+            procs(&agentbar),
+            mb(agentbar.pss_samples.first().copied().unwrap_or(0)),
+            mb(agentbar.pss_samples.last().copied().unwrap_or(0))
         ),
     ));
     r.rows.push(Row::target(
@@ -186,8 +208,15 @@ pub async fn run(
     r.rows.push(Row::target(
         "AgentBar CPU over the idle minute (all processes)",
         format!(
-            "{:.3} % of one core (bare window {:.3} %)",
-            agentbar.cpu_percent, floor.cpu_percent
+            "{:.3} % of one core ({}; bare window {:.3} %)",
+            agentbar.cpu_percent,
+            agentbar
+                .cpu_by_process
+                .iter()
+                .map(|(c, p)| format!("{c} {p:.2} %"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            floor.cpu_percent
         ),
         "< 0.5 %",
         agentbar.cpu_percent < 0.5,
