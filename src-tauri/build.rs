@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "hold",
     "unhold",
     "save_calldata",
+    "save_diagnostics",
     "system_language",
     "shortcut_status",
 ];

@@ -95,7 +95,7 @@ pub fn start(app: AppHandle, session: Arc<Session>, agent: String) -> JoinHandle
 /// Shows the signed-out bar (after the agent's sign-out, or with `reason`).
 pub fn show_signed_out(app: &AppHandle, reason: Option<String>) {
     let view = BarView::signed_out(reason, now_ms());
-    app.state::<AppSession>().live().bar = view.clone();
+    app.state::<AppSession>().live().show(view.clone());
     crate::tray::reflect(app, &view);
     let mut view = view;
     crate::view::localize(&mut view);
@@ -116,7 +116,7 @@ fn show_state(app: &AppHandle, state: &BarState, agent: &str, rest_over: bool) -
         let app_session = app.state::<AppSession>();
         let mut live = app_session.live();
         let after = bar_view(state, Some(agent), &mut live.memory);
-        let before = std::mem::replace(&mut live.bar, after.clone());
+        let before = live.show(after.clone());
         (before, after, live.settings.notifications)
     };
     for note in notify::notes_for(&before, &after, rest_over, &notifications) {

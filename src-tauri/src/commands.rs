@@ -51,6 +51,9 @@ pub async fn save_settings(
     let before = app_session.settings();
     let saved = app_session.save_settings(&settings)?;
     crate::apply_window_settings(&app);
+    if saved.autostart != before.autostart {
+        crate::apply_autostart(&app, &saved);
+    }
     if saved.language != before.language {
         crate::apply_language(&app, &saved);
     }
@@ -208,4 +211,24 @@ fn current_callid(session: &agentgateway::Session) -> Result<String> {
         .call
         .and_then(|call| call.callid)
         .ok_or_else(|| AppError::new("noCall", i18n::t("error.noCall")))
+}
+
+/// Writes one archive for the help desk (logs, settings, connection timeline;
+/// no secrets) and returns where it is.
+#[tauri::command]
+pub async fn save_diagnostics(
+    app: AppHandle,
+    app_session: State<'_, AppSession>,
+) -> Result<String> {
+    let contents = crate::diagnostics::Contents::gather(&app, &app_session);
+    let path = tokio::task::spawn_blocking(move || contents.write())
+        .await
+        .map_err(|e| AppError::new("diagnostics", e.to_string()))?
+        .map_err(|e| {
+            AppError::new(
+                "diagnostics",
+                i18n::tf("error.diagnostics", &[("error", &e.to_string())]),
+            )
+        })?;
+    Ok(path.to_string_lossy().into_owned())
 }

@@ -128,6 +128,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("note.answer", "Answer", "应答"),
     (
+        "error.diagnostics",
+        "The diagnostics could not be saved: {error}",
+        "无法保存诊断信息：{error}",
+    ),
+    (
         "note.answered",
         "Call from {caller} answered",
         "已接听 {caller} 的来电",

@@ -3,6 +3,7 @@
 
 mod bridge;
 mod commands;
+mod diagnostics;
 mod errors;
 mod i18n;
 mod logging;
@@ -31,6 +32,11 @@ pub fn run() {
             show_main_window(app);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .app_name("AgentBar")
+                .build(),
+        )
         .plugin(shortcuts::plugin())
         .manage(AppSession::new(SettingsStore::platform()))
         .manage(shortcuts::Shortcuts::default())
@@ -53,6 +59,7 @@ pub fn run() {
             commands::hold,
             commands::unhold,
             commands::save_calldata,
+            commands::save_diagnostics,
             commands::system_language,
             commands::shortcut_status,
         ])
@@ -63,6 +70,7 @@ pub fn run() {
             i18n::set_current(i18n::resolve(settings.language.as_str()));
             tray::install(app.handle())?;
             apply_window_settings(app.handle());
+            apply_autostart(app.handle(), &settings);
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 // Off the main thread: registering waits for the main thread.
@@ -105,6 +113,27 @@ pub(crate) fn show_main_window(app: &AppHandle) {
         if let Err(error) = shown {
             tracing::warn!(%error, "could not show the window");
         }
+    }
+}
+
+/// Makes login start AgentBar, or not, as the settings say (off by default).
+pub(crate) fn apply_autostart(app: &AppHandle, settings: &settings::Settings) {
+    use tauri_plugin_autostart::ManagerExt;
+    let autolaunch = app.autolaunch();
+    if settings.autostart
+        && let Some(home) = dirs::home_dir()
+        && let Err(error) = std::fs::create_dir_all(home.join(".config").join("autostart"))
+    {
+        // The launcher only creates the last folder; a new account may have no ~/.config.
+        tracing::warn!(%error, "could not create the autostart folder");
+    }
+    let result = match (settings.autostart, autolaunch.is_enabled().unwrap_or(false)) {
+        (true, false) => autolaunch.enable(),
+        (false, true) => autolaunch.disable(),
+        _ => Ok(()),
+    };
+    if let Err(error) = result {
+        tracing::warn!(%error, "could not change starting at login");
     }
 }
 

@@ -45,13 +45,35 @@ pub struct Snapshot {
 #[derive(Debug)]
 pub struct Live {
     pub bar: BarView,
+    /// Connection health over time, newest last, for diagnostics.
+    pub timeline: VecDeque<crate::diagnostics::TimelineEntry>,
     pub events: VecDeque<EventRecord>,
     pub next_seq: u64,
     pub memory: ViewMemory,
     pub settings: Settings,
 }
 
+/// How many connection-health changes the timeline keeps.
+const TIMELINE_LEN: usize = 500;
+
 impl Live {
+    /// Shows `view`; returns what was shown before. Health changes go on the
+    /// timeline that diagnostics save.
+    pub fn show(&mut self, view: BarView) -> BarView {
+        if view.health.kind != self.bar.health.kind || view.health.reason != self.bar.health.reason
+        {
+            self.timeline
+                .push_back(crate::diagnostics::TimelineEntry::of(
+                    &view.health,
+                    now_ms(),
+                ));
+            if self.timeline.len() > TIMELINE_LEN {
+                self.timeline.pop_front();
+            }
+        }
+        std::mem::replace(&mut self.bar, view)
+    }
+
     /// Records an event as received; returns the record for the page.
     pub fn record(&mut self, event_type: String, raw: serde_json::Value) -> EventRecord {
         self.next_seq += 1;
@@ -91,6 +113,7 @@ impl AppSession {
             current: Mutex::new(None),
             live: StdMutex::new(Live {
                 bar: BarView::signed_out(None, now_ms()),
+                timeline: VecDeque::new(),
                 events: VecDeque::new(),
                 next_seq: 0,
                 memory: ViewMemory::default(),

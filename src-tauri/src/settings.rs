@@ -134,6 +134,8 @@ pub struct Settings {
     pub notifications: NotificationSettings,
     pub always_on_top: bool,
     pub quit_signs_out: bool,
+    /// Start AgentBar at login (off by default).
+    pub autostart: bool,
     pub language: LanguageSetting,
     pub shortcuts: ShortcutSettings,
     /// Names of the settings an administrator locked (read-only for the user).
@@ -155,6 +157,7 @@ impl Default for Settings {
             notifications: NotificationSettings::default(),
             always_on_top: false,
             quit_signs_out: true,
+            autostart: false,
             language: LanguageSetting::Auto,
             shortcuts: ShortcutSettings::default(),
             locked: Vec::new(),
@@ -308,6 +311,7 @@ fn apply_locks(mut settings: Settings, defaults: &Settings) -> Settings {
             "notifications" => settings.notifications = defaults.notifications,
             "alwaysOnTop" => settings.always_on_top = defaults.always_on_top,
             "quitSignsOut" => settings.quit_signs_out = defaults.quit_signs_out,
+            "autostart" => settings.autostart = defaults.autostart,
             "language" => settings.language = defaults.language,
             "shortcuts" => settings.shortcuts = defaults.shortcuts.clone(),
             other => tracing::warn!(

@@ -115,6 +115,8 @@ export interface Settings {
   notifications: NotificationSettings;
   alwaysOnTop: boolean;
   quitSignsOut: boolean;
+  /** Start AgentBar at login (off by default). */
+  autostart: boolean;
   /** "auto" follows the OS locale (as the Rust side detects it). */
   language: "auto" | "en" | "zh-CN";
   shortcuts: ShortcutSettings;
@@ -163,6 +165,8 @@ export const api = {
   hold: () => invoke<void>("hold"),
   unhold: () => invoke<void>("unhold"),
   saveCalldata: (value: string) => invoke<void>("save_calldata", { value }),
+  /** Writes the diagnostics archive for the help desk; resolves with its path. */
+  saveDiagnostics: () => invoke<string>("save_diagnostics"),
   /** The OS locale's language as the Rust side detects it: "en" or "zh-CN". */
   systemLanguage: () => invoke<string>("system_language"),
   shortcutStatus: () => invoke<ShortcutStatus[]>("shortcut_status"),

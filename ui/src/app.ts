@@ -82,6 +82,7 @@ const SETTING_IDS: Record<string, SettingPath> = {
   "notify-rest-over": "notifications.restOver",
   "always-on-top": "alwaysOnTop",
   "quit-signs-out": "quitSignsOut",
+  autostart: "autostart",
 };
 
 export async function start(doc: Document = document, options: StartOptions = {}): Promise<App> {
@@ -525,6 +526,10 @@ export class App {
     const command = (id: string, fn: () => Promise<unknown>): void => click(id, () => void this.run(id, fn));
 
     command("btn-ready", () => api.ready());
+    command("btn-save-diagnostics", async () => {
+      const path = await api.saveDiagnostics();
+      setText(this.el("diagnostics-status"), t("settings.diagnosticsSaved", { path }));
+    });
     command("btn-busy", () => api.busy(Number(this.el<HTMLSelectElement>("busy-reason").value)));
     command("btn-cancel-busy", () => api.cancelBusy());
     command("btn-rest", () => {

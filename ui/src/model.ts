@@ -29,6 +29,7 @@ export const DEFAULT_SETTINGS: Settings = {
   notifications: { ringing: true, signedOut: true, connection: true, restOver: true },
   alwaysOnTop: false,
   quitSignsOut: true,
+  autostart: false,
   language: "auto",
   shortcuts: { answer: "Ctrl+Alt+A", hangUp: "Ctrl+Alt+H", ready: "Ctrl+Alt+R", busy: "Ctrl+Alt+B" },
   locked: [],
@@ -187,6 +188,8 @@ export function withSetting(s: Settings, path: SettingPath, value: boolean): Set
       return { ...s, alwaysOnTop: value };
     case "quitSignsOut":
       return { ...s, quitSignsOut: value };
+    case "autostart":
+      return { ...s, autostart: value };
     default: {
       const key = path.slice("notifications.".length) as keyof Settings["notifications"];
       return { ...s, notifications: { ...s.notifications, [key]: value } };
@@ -200,7 +203,8 @@ export type SettingPath =
   | "notifications.connection"
   | "notifications.restOver"
   | "alwaysOnTop"
-  | "quitSignsOut";
+  | "quitSignsOut"
+  | "autostart";
 
 export function readSetting(s: Settings, path: SettingPath): boolean {
   switch (path) {
@@ -208,6 +212,8 @@ export function readSetting(s: Settings, path: SettingPath): boolean {
       return s.alwaysOnTop;
     case "quitSignsOut":
       return s.quitSignsOut;
+    case "autostart":
+      return s.autostart;
     default:
       return s.notifications[path.slice("notifications.".length) as keyof Settings["notifications"]];
   }

@@ -1,0 +1,178 @@
+//! "Save diagnostics": one archive for the help desk with the log files, the
+//! settings (which never hold a secret) and the connection timeline. Call data,
+//! events and keyring contents are not included.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use tauri::{AppHandle, Manager};
+
+use crate::session::AppSession;
+use crate::settings::Settings;
+use crate::view::{HealthKind, HealthView};
+
+/// One change of the connection's health.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineEntry {
+    pub at: u64,
+    pub health: HealthKind,
+    pub reason: Option<String>,
+    pub gateway: Option<String>,
+}
+
+impl TimelineEntry {
+    pub fn of(health: &HealthView, at: u64) -> Self {
+        Self {
+            at,
+            health: health.kind,
+            reason: health.reason.clone(),
+            gateway: health.gateway.clone(),
+        }
+    }
+}
+
+/// What goes into the archive, gathered on the calling thread; written on a
+/// blocking one.
+pub struct Contents {
+    out_dir: PathBuf,
+    log_dir: Option<PathBuf>,
+    settings: Settings,
+    timeline: Vec<TimelineEntry>,
+    about: String,
+}
+
+impl Contents {
+    pub fn gather(app: &AppHandle, app_session: &AppSession) -> Self {
+        let (settings, timeline) = {
+            let live = app_session.live();
+            (
+                live.settings.clone(),
+                live.timeline.iter().cloned().collect(),
+            )
+        };
+        let out_dir = dirs::download_dir()
+            .filter(|d| d.is_dir())
+            .or_else(|| {
+                app.path()
+                    .app_data_dir()
+                    .ok()
+                    .map(|d| d.join("diagnostics"))
+            })
+            .unwrap_or_else(std::env::temp_dir);
+        let package = app.package_info();
+        let about = format!(
+            "{} {}\nos: {} {}\nsaved at (epoch ms): {}\n",
+            package.name,
+            package.version,
+            std::env::consts::OS,
+            std::env::consts::ARCH,
+            agentgateway::session::now_ms()
+        );
+        Self {
+            out_dir,
+            log_dir: app.path().app_log_dir().ok(),
+            settings,
+            timeline,
+            about,
+        }
+    }
+
+    /// Writes `agentbar-diagnostics-<epoch ms>.tar.gz`; returns its path.
+    pub fn write(self) -> std::io::Result<PathBuf> {
+        std::fs::create_dir_all(&self.out_dir)?;
+        let path = self.out_dir.join(format!(
+            "agentbar-diagnostics-{}.tar.gz",
+            agentgateway::session::now_ms()
+        ));
+        let file = std::fs::File::create(&path)?;
+        let gzip = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+        let mut archive = tar::Builder::new(gzip);
+        let settings = serde_json::to_vec_pretty(&self.settings).map_err(std::io::Error::other)?;
+        let timeline = serde_json::to_vec_pretty(&self.timeline).map_err(std::io::Error::other)?;
+        add(&mut archive, "about.txt", self.about.as_bytes())?;
+        add(&mut archive, "settings.json", &settings)?;
+        add(&mut archive, "timeline.json", &timeline)?;
+        if let Some(dir) = &self.log_dir
+            && let Ok(entries) = std::fs::read_dir(dir)
+        {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                if entry.path().is_file() {
+                    archive
+                        .append_path_with_name(entry.path(), PathBuf::from("logs").join(name))?;
+                }
+            }
+        }
+        archive.into_inner()?.finish()?.flush()?;
+        Ok(path)
+    }
+}
+
+fn add<W: Write>(archive: &mut tar::Builder<W>, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(bytes.len() as u64);
+    header.set_mode(0o644);
+    header.set_mtime(agentgateway::session::now_ms() / 1000);
+    header.set_cksum();
+    archive.append_data(&mut header, name, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn the_archive_holds_logs_settings_and_the_timeline() {
+        let dir = tempfile::tempdir().unwrap();
+        let logs = dir.path().join("logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        std::fs::write(
+            logs.join("agentbar.2026-11-21.log"),
+            "signed in agent=101\n",
+        )
+        .unwrap();
+        let contents = Contents {
+            out_dir: dir.path().join("out"),
+            log_dir: Some(logs),
+            settings: Settings {
+                agent_id: "101".into(),
+                ..Settings::default()
+            },
+            timeline: vec![TimelineEntry {
+                at: 5,
+                health: HealthKind::Reconnecting,
+                reason: Some("The gateway does not answer".into()),
+                gateway: None,
+            }],
+            about: "AgentBar test\n".into(),
+        };
+        let path = contents.write().unwrap();
+
+        let mut names = Vec::new();
+        let mut timeline = String::new();
+        let file = std::fs::File::open(&path).unwrap();
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let name = entry.path().unwrap().to_string_lossy().into_owned();
+            if name == "timeline.json" {
+                entry.read_to_string(&mut timeline).unwrap();
+            }
+            names.push(name);
+        }
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "about.txt",
+                "logs/agentbar.2026-11-21.log",
+                "settings.json",
+                "timeline.json"
+            ]
+        );
+        assert!(timeline.contains("reconnecting"), "{timeline}");
+    }
+}
