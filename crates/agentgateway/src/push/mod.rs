@@ -55,6 +55,7 @@ use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -577,6 +578,14 @@ async fn accept(request: Request<Incoming>, shared: &Shared) -> Result<(), Refus
         .delivered_events
         .fetch_add(count as u64, Ordering::Relaxed);
     Ok(())
+}
+
+/// Checks and decodes a push body for agent `work_no` as the receiver does
+/// (step 6 above): nesting no deeper than `max_depth`, the push shape, the
+/// agent. The events come back whole and in order. Public for the fuzz
+/// target and tests; the receiver needs nothing else from it.
+pub fn parse_body(body: &[u8], max_depth: usize, work_no: &str) -> Result<Vec<Value>, Refusal> {
+    body::decode(body, max_depth, work_no).map(|batch| batch.events)
 }
 
 impl Shared {
