@@ -29,7 +29,26 @@ impl App {
     }
 
     /// Launches `binary` with `args`, with `env` added to the session's environment.
+    /// On a loaded machine WebKitWebDriver sometimes drops the very first
+    /// session request; the launch is then tried once more from scratch.
     pub async fn launch_with(
+        desktop: &Desktop,
+        binary: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Self> {
+        match Self::launch_once(desktop, binary, args, env).await {
+            Err(HarnessError::Session(first)) => {
+                eprintln!("WebDriver session failed ({first}); launching once more");
+                // The single-instance guard of the first app must be gone first.
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                Self::launch_once(desktop, binary, args, env).await
+            }
+            other => other,
+        }
+    }
+
+    async fn launch_once(
         desktop: &Desktop,
         binary: &Path,
         args: &[&str],
