@@ -4,8 +4,9 @@
 #
 # --fresh-root (default): a fresh Debian 12 root (debootstrap, minbase, cached
 #   in target/pkgtest/base) from the same mirror this machine's apt uses; the
-#   .deb is installed there with apt, so its declared dependencies alone must
-#   make the app run. Nothing is installed on this machine but debootstrap.
+#   .deb is installed there with apt --no-install-recommends, so its declared
+#   Depends alone must make the app run. Nothing is installed on this machine
+#   but debootstrap.
 # --host: installs the .deb on this machine (without Recommends), then removes it.
 #
 # Checks: apt installs it; no shared library is missing; /usr/bin/agentbar, a
@@ -27,7 +28,7 @@ for arg in "$@"; do
   case "$arg" in
     --fresh-root) MODE=fresh-root ;;
     --host) MODE=host ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) DEB=$arg ;;
   esac
 done
@@ -113,7 +114,7 @@ if [ "$MODE" = fresh-root ]; then
   printf '#!/bin/sh\nexit 101\n' > "$TARGET/usr/sbin/policy-rc.d"; chmod +x "$TARGET/usr/sbin/policy-rc.d"
   cp "$DEB" "$TARGET/tmp/$PKG.deb"
   INSTALL_DEB="/tmp/$PKG.deb"
-  APT_OPTS=()                 # an administrator's plain `apt install`: Recommends too
+  APT_OPTS=(--no-install-recommends)   # Depends alone must be enough to run
   step "apt-get install $INSTALL_DEB in the fresh root"
   in_target apt-get update > "$WORK/apt.log" 2>&1
 else

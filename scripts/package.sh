@@ -61,15 +61,15 @@ DEB=$(ls target/release/bundle/deb/*.deb)
 echo "Built: $DEB ($(du -h "$DEB" | cut -f1))"
 dpkg-deb --field "$DEB" Package Version Architecture Depends Recommends Installed-Size
 
-step "trying the AppImage"
-# The bundler downloads linuxdeploy and its plugins from GitHub at this step;
-# where only the package registries are reachable that download fails.
+step "trying the AppImage (from the same release binary)"
+# The bundler downloads AppRun, linuxdeploy and its GTK plugin from GitHub at
+# this step; where only the package registries are reachable that fails.
 rm -f target/release/bundle/appimage/*.AppImage
-mkdir -p target/release/bundle
-if (cd src-tauri && "$TAURI" build --bundles appimage) > target/release/bundle/appimage-build.log 2>&1; then
+if (cd src-tauri && "$TAURI" bundle --bundles appimage) > target/release/bundle/appimage-build.log 2>&1; then
   echo "Built: $(ls target/release/bundle/appimage/*.AppImage)"
 else
-  echo "AppImage NOT built on this machine. The bundler's last words (full log: target/release/bundle/appimage-build.log):"
-  grep -iE 'error|fail|download|github' target/release/bundle/appimage-build.log | tail -5 || tail -5 target/release/bundle/appimage-build.log
-  echo "The AppImage step fetches linuxdeploy from GitHub at build time; build it where GitHub is reachable. The .deb above is complete."
+  echo "AppImage NOT built on this machine (full log: target/release/bundle/appimage-build.log):"
+  grep -E 'Downloading|Error' target/release/bundle/appimage-build.log | tail -3 || tail -3 target/release/bundle/appimage-build.log
+  echo "The Tauri bundler fetches AppRun and linuxdeploy from GitHub to make an AppImage;"
+  echo "build it on a machine that reaches GitHub. The .deb above is complete."
 fi
