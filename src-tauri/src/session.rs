@@ -105,8 +105,8 @@ pub struct AppSession {
 impl AppSession {
     pub fn new(store: SettingsStore) -> Self {
         let settings = store.load().unwrap_or_else(|error| {
-            tracing::warn!(%error, "settings could not be read; starting from the defaults");
-            Settings::default()
+            tracing::warn!(%error, "settings could not be read; starting from the fallback");
+            store.fallback(&error)
         });
         Self {
             store,

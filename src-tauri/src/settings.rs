@@ -165,6 +165,25 @@ impl Default for Settings {
     }
 }
 
+/// Every setting an administrator can lock, by its name in the settings file.
+pub const LOCKABLE: &[&str] = &[
+    "gateways",
+    "agentId",
+    "phone",
+    "mode",
+    "push",
+    "trust",
+    "statusAfterSignIn",
+    "rememberPassword",
+    "takeOver",
+    "notifications",
+    "alwaysOnTop",
+    "quitSignsOut",
+    "autostart",
+    "language",
+    "shortcuts",
+];
+
 /// Reading or writing the settings file failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -222,11 +241,18 @@ impl SettingsStore {
     /// The effective settings: the system defaults, overlaid by the user's
     /// file, with locked settings taken from the system defaults again.
     pub fn load(&self) -> Result<Settings, SettingsError> {
+        // The administrator's file first, so a fault in it is named as such.
         let system = read_json(&self.system)?;
-        let user = read_json(&self.user)?;
-        let mut merged = system
+        let defaults: Option<Settings> = system
             .clone()
-            .unwrap_or(serde_json::Value::Object(Default::default()));
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|source| SettingsError::Invalid {
+                path: self.system.clone(),
+                source,
+            })?;
+        let user = read_json(&self.user)?;
+        let mut merged = system.unwrap_or(serde_json::Value::Object(Default::default()));
         if let (Some(target), Some(serde_json::Value::Object(user))) =
             (merged.as_object_mut(), user)
         {
@@ -241,15 +267,31 @@ impl SettingsStore {
                 path: self.user.clone(),
                 source,
             })?;
-        if let Some(system) = system {
-            let defaults: Settings =
-                serde_json::from_value(system).map_err(|source| SettingsError::Invalid {
-                    path: self.system.clone(),
-                    source,
-                })?;
+        if let Some(defaults) = defaults {
             settings = apply_locks(settings, &defaults);
         }
         Ok(settings)
+    }
+
+    /// What to run with when [`SettingsStore::load`] fails. A broken
+    /// administrator file locks every setting (fail closed: the administrator's
+    /// locks must never silently vanish); a broken user file gives way to the
+    /// administrator's defaults.
+    pub fn fallback(&self, error: &SettingsError) -> Settings {
+        let path = match error {
+            SettingsError::Invalid { path, .. } | SettingsError::Io { path, .. } => path,
+        };
+        if *path == self.system {
+            return Settings {
+                locked: LOCKABLE.iter().map(|name| (*name).to_owned()).collect(),
+                ..Settings::default()
+            };
+        }
+        let system_only = Self {
+            user: PathBuf::new(),
+            system: self.system.clone(),
+        };
+        system_only.load().unwrap_or_default()
     }
 
     /// Saves `settings` for this user (locked ones are kept as the administrator
@@ -413,6 +455,45 @@ mod tests {
         let json = serde_json::to_value(&chosen).unwrap();
         assert_eq!(json["language"], "zh-CN");
         assert_eq!(json["shortcuts"]["hangUp"], "Ctrl+Alt+H");
+    }
+
+    #[test]
+    fn a_broken_administrator_file_locks_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        std::fs::write(dir.path().join("defaults.json"), "{\"locked\": [\"trust\"").unwrap();
+        let error = store.load().unwrap_err();
+        assert!(
+            error.to_string().contains("defaults.json"),
+            "names the administrator's file: {error}"
+        );
+        let fallback = store.fallback(&error);
+        for name in LOCKABLE {
+            assert!(
+                fallback.locked.iter().any(|l| l == name),
+                "{name} stays locked"
+            );
+        }
+    }
+
+    #[test]
+    fn a_broken_user_file_gives_way_to_the_administrator_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        std::fs::write(
+            dir.path().join("defaults.json"),
+            r#"{"gateways":["https://cc.corp:8043/agentgateway/resource"],"locked":["gateways"]}"#,
+        )
+        .unwrap();
+        std::fs::create_dir_all(store.user_path().parent().unwrap()).unwrap();
+        std::fs::write(store.user_path(), "{not json").unwrap();
+        let error = store.load().unwrap_err();
+        let fallback = store.fallback(&error);
+        assert_eq!(
+            fallback.gateways,
+            vec!["https://cc.corp:8043/agentgateway/resource"]
+        );
+        assert_eq!(fallback.locked, vec!["gateways"]);
     }
 
     #[test]
