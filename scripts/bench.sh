@@ -25,8 +25,13 @@ if [ ! -f ui/dist/index.html ] || [ -n "$(find ui/src ui/index.html -newer ui/di
   (cd ui && npm run build)
 fi
 
+# One package per build: building them together would unify their features
+# and give `agentbar` a different build from `cargo build --release -p agentbar`.
 step "building the release binaries (agentbar, agentbar-cli, agentgateway-sim, agentbar-bench)"
-cargo build --release --locked -p agentbar -p agentgateway -p agentgateway-sim -p agentbar-bench --bins
+cargo build --release --locked -p agentbar
+cargo build --release --locked -p agentgateway --bin agentbar-cli
+cargo build --release --locked -p agentgateway-sim --bin agentgateway-sim
+cargo build --release --locked -p agentbar-bench
 
 step "building the bare Tauri window (target/bare-window)"
 cargo build --release --manifest-path bench/bare-window/Cargo.toml --target-dir target/bare-window

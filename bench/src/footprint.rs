@@ -166,7 +166,10 @@ pub async fn run(
     let ratio = agentbar.total.pss as f64 / floor.total.pss.max(1) as f64;
     let mut r = Report::new(
         "footprint",
-        "Idle footprint, signed in (release builds, 60 s)",
+        &format!(
+            "Idle footprint, signed in ({} s, release builds)",
+            window.as_secs()
+        ),
     );
     let procs = |i: &Idle| {
         i.processes
