@@ -199,6 +199,50 @@ impl App {
         })
     }
 
+    /// Types `text` into the field like the agent does; when the keystrokes do
+    /// not arrive (a window without keyboard focus under Xvfb), sets the value
+    /// and fires the `input` event the page listens to, as typing would.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.fill(css, text).await.expect("type into the field");
+        let value = || async {
+            let field = self.client.find(Locator::Css(css)).await.expect("field");
+            field.prop("value").await.ok().flatten().unwrap_or_default()
+        };
+        if value().await == text {
+            return;
+        }
+        self.client
+            .execute(
+                "const f = document.querySelector(arguments[0]); f.value = arguments[1]; \
+                 f.dispatchEvent(new Event('input', { bubbles: true })); \
+                 f.dispatchEvent(new Event('change', { bubbles: true }));",
+                vec![css.into(), text.into()],
+            )
+            .await
+            .expect("set the field");
+        assert!(value().await == text, "{css} holds what was typed");
+    }
+
+    /// Signs in from the form with `password`. The form is filled once the
+    /// settings are on it (a later render would clear a password typed
+    /// before); if the page still asks for the password, it is typed again.
+    pub async fn sign_in(&self, password: &str) {
+        self.wait_displayed("#signin").await.expect("sign-in view");
+        self.wait_for_value("#agent-id", crate::gateway::AGENT)
+            .await
+            .expect("the form shows the settings");
+        for _ in 0..3 {
+            self.type_into("#password", password).await;
+            self.click("#btn-sign-in").await.expect("sign in");
+            if self.wait_for_text("#agent-state", "Ready").await.is_ok() {
+                return;
+            }
+            let said = self.text("#signin-error").await.unwrap_or_default();
+            assert!(said.contains("password"), "sign-in failed: {said}");
+        }
+        panic!("the sign-in form never took the password");
+    }
+
     /// Whether the element matching `css` exists and is displayed.
     pub async fn is_displayed(&self, css: &str) -> bool {
         match self.client.find(Locator::Css(css)).await {

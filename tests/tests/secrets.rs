@@ -18,54 +18,6 @@ use agentbar_e2e::gateway::{AGENT, PASSWORD, PHONE};
 use agentbar_e2e::{App, Desktop, Gateway};
 use agentgateway_sim::Ring;
 
-/// Types `text` into the field like the agent does; when the keystrokes do
-/// not arrive (a window without keyboard focus under Xvfb), sets the value
-/// and fires the `input` event the page listens to, as typing would.
-async fn type_into(app: &App, css: &str, text: &str) {
-    app.fill(css, text).await.expect("type into the field");
-    let value = || async {
-        let field = app
-            .client()
-            .find(fantoccini::Locator::Css(css))
-            .await
-            .expect("field");
-        field.prop("value").await.ok().flatten().unwrap_or_default()
-    };
-    if value().await == text {
-        return;
-    }
-    app.client()
-        .execute(
-            "const f = document.querySelector(arguments[0]); f.value = arguments[1]; \
-             f.dispatchEvent(new Event('input', { bubbles: true })); \
-             f.dispatchEvent(new Event('change', { bubbles: true }));",
-            vec![css.into(), text.into()],
-        )
-        .await
-        .expect("set the field");
-    assert!(value().await == text, "{css} holds what was typed");
-}
-
-/// Signs in from the form with the test password. The form is filled once
-/// the settings are on it (a later render would clear a password typed
-/// before); if the page still asks for the password, it is typed again.
-async fn sign_in(app: &App) {
-    app.wait_displayed("#signin").await.expect("sign-in view");
-    app.wait_for_value("#agent-id", "101")
-        .await
-        .expect("the form shows the settings");
-    for _ in 0..3 {
-        type_into(app, "#password", PASSWORD).await;
-        app.click("#btn-sign-in").await.expect("sign in");
-        if app.wait_for_text("#agent-state", "Ready").await.is_ok() {
-            return;
-        }
-        let said = app.text("#signin-error").await.unwrap_or_default();
-        assert!(said.contains("password"), "sign-in failed: {said}");
-    }
-    panic!("the sign-in form never took the password");
-}
-
 async fn eventually<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + timeout;
     loop {
@@ -161,7 +113,7 @@ async fn run_and_search(mode: Mode) {
     let control = gateway.sim.control();
 
     let app = App::launch(&desktop).await.expect("app launches");
-    sign_in(&app).await;
+    app.sign_in(PASSWORD).await;
     let snapshot = control.agent_state(AGENT).expect("agent known");
     let wanted = match mode {
         Mode::Poll => "polling",
@@ -208,7 +160,7 @@ async fn run_and_search(mode: Mode) {
     app.wait_for_value("#calldata", &from_gateway)
         .await
         .expect("the gateway's calldata on the bar");
-    type_into(&app, "#calldata", &edited).await;
+    app.type_into("#calldata", &edited).await;
     app.click("#btn-save-calldata")
         .await
         .expect("save calldata");
