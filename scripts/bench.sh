@@ -29,7 +29,7 @@ fi
 # and give `agentbar` a different build from `cargo build --release -p agentbar`.
 step "building the release binaries (agentbar, agentbar-cli, agentgateway-sim, agentbar-bench)"
 cargo build --release --locked -p agentbar
-cargo build --release --locked -p agentgateway --bin agentbar-cli
+cargo build --release --locked -p agentbar-cli
 cargo build --release --locked -p agentgateway-sim --bin agentgateway-sim
 cargo build --release --locked -p agentbar-bench
 

@@ -1,14 +1,15 @@
 //! From the engine to the agent: every update of the session goes, in order, to
 //! the page (`bar:event`, `bar:state`), the tray, desktop notifications and the
-//! keyring. Keyring writes run in their own task, coalesced (only the latest
-//! GUID is written), so a slow keyring never delays an event on its way to the bar.
+//! keyring (the call on the bar; the GUID has its own follower). Keyring writes
+//! run in their own task, coalesced (only the latest value is written), so a
+//! slow keyring never delays an event on its way to the bar.
 
 use std::sync::Arc;
 
 use agentgateway::bar::SignOutReason;
+use agentgateway::engine::now_ms;
 use agentgateway::guid_store::StoreError;
-use agentgateway::session::now_ms;
-use agentgateway::{BarState, Guid, Health, Session, Update};
+use agentgateway::{BarState, Health, Session, Update};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -26,18 +27,6 @@ pub const EVENT_EVENT: &str = "bar:event";
 /// nothing the session does after this call is missed.
 pub fn start(app: AppHandle, session: Arc<Session>, agent: String) -> JoinHandle<()> {
     let mut updates = session.subscribe();
-    let keyring = {
-        let agent = agent.clone();
-        keyring_writer(move |guid: Option<Guid>| {
-            let agent = agent.clone();
-            async move {
-                match guid {
-                    Some(guid) => crate::secrets::store_guid(&agent, &guid).await,
-                    None => crate::secrets::delete_guid(&agent).await,
-                }
-            }
-        })
-    };
     let last_call = {
         let agent = agent.clone();
         keyring_writer(move |call: Option<LastCall>| {
@@ -76,10 +65,7 @@ pub fn start(app: AppHandle, session: Arc<Session>, agent: String) -> JoinHandle
                         app.state::<AppSession>().forget_ended(&agent).await;
                     }
                 }
-                Update::Health(_) => {}
-                Update::Guid(guid) => {
-                    keyring.send_replace(Some(guid));
-                }
+                Update::Health(_) | Update::Guid(_) => {}
                 Update::Lagged { missed } => {
                     tracing::warn!(
                         missed,

@@ -2,8 +2,8 @@
 //! `capabilities/main.json` and listed in `build.rs`.
 
 use agentgateway::client::MAX_CALLDATA_BYTES;
+use agentgateway::engine::now_ms;
 use agentgateway::probe::PeerCertificate;
-use agentgateway::session::now_ms;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 

@@ -68,7 +68,7 @@ impl Contents {
             package.version,
             std::env::consts::OS,
             std::env::consts::ARCH,
-            agentgateway::session::now_ms()
+            agentgateway::engine::now_ms()
         );
         Self {
             out_dir,
@@ -84,7 +84,7 @@ impl Contents {
         std::fs::create_dir_all(&self.out_dir)?;
         let path = self.out_dir.join(format!(
             "agentbar-diagnostics-{}.tar.gz",
-            agentgateway::session::now_ms()
+            agentgateway::engine::now_ms()
         ));
         let file = std::fs::File::create(&path)?;
         let gzip = flate2::write::GzEncoder::new(file, flate2::Compression::default());
@@ -114,7 +114,7 @@ fn add<W: Write>(archive: &mut tar::Builder<W>, name: &str, bytes: &[u8]) -> std
     let mut header = tar::Header::new_gnu();
     header.set_size(bytes.len() as u64);
     header.set_mode(0o644);
-    header.set_mtime(agentgateway::session::now_ms() / 1000);
+    header.set_mtime(agentgateway::engine::now_ms() / 1000);
     header.set_cksum();
     archive.append_data(&mut header, name, bytes)
 }

@@ -1,8 +1,12 @@
 //! Errors as the page receives them: `{ kind, message }`, the message in plain
-//! words an agent understands. No error carries a GUID, password or call data.
+//! words an agent understands, in the current language. The engine hands over
+//! causes (error kinds, retcodes, reconnect causes, sign-out reasons); this
+//! module is where they become words. No error carries a GUID, password or
+//! call data.
 
+use agentgateway::bar::{LastError, SignOutReason};
 use agentgateway::guid_store::StoreError;
-use agentgateway::{ClientError, SessionError};
+use agentgateway::{ClientError, ReconnectCause, SessionError};
 use serde::Serialize;
 
 use crate::i18n;
@@ -17,12 +21,11 @@ pub struct AppError {
 }
 
 impl AppError {
-    /// An error with `message` in the current language: an English sentence
-    /// from the catalogue is translated (see `i18n::localize`).
+    /// An error with `message`, already in the current language.
     pub fn new(kind: &str, message: impl Into<String>) -> Self {
         Self {
             kind: kind.to_owned(),
-            message: i18n::localize(&message.into()),
+            message: message.into(),
         }
     }
 
@@ -59,24 +62,93 @@ fn retcode_key(retcode: &str) -> Option<&'static str> {
     })
 }
 
-fn client_words(error: &ClientError) -> String {
-    if let Some(key) = error.retcode().and_then(retcode_key) {
+/// What a failure means to the agent, from its kind, retcode and HTTP status.
+fn failure_words(kind: &str, retcode: Option<&str>, status: Option<u16>) -> String {
+    if let Some(key) = retcode.and_then(retcode_key) {
         return i18n::t(key).to_owned();
     }
-    match error.kind() {
-        "certificateNotTrusted" => i18n::t("error.certificateNotTrusted").to_owned(),
-        "unreachable" => i18n::t("error.unreachable").to_owned(),
-        "timeout" => i18n::t("error.timeout").to_owned(),
-        "tlsConfig" => i18n::tf("error.tlsConfig", &[("detail", &error.to_string())]),
-        _ => format!("{}.", capitalised(&error.to_string())),
+    match (kind, retcode, status) {
+        ("certificateNotTrusted", ..) => i18n::t("error.certificateNotTrusted").to_owned(),
+        ("unreachable", ..) => i18n::t("error.unreachable").to_owned(),
+        ("timeout", ..) => i18n::t("error.timeout").to_owned(),
+        ("transport", ..) => i18n::t("error.transport").to_owned(),
+        ("malformed", ..) => i18n::t("error.malformed").to_owned(),
+        ("noSession", ..) => i18n::t("error.notSignedIn").to_owned(),
+        ("httpStatus", _, Some(status)) => {
+            i18n::tf("error.httpStatus", &[("status", &status.to_string())])
+        }
+        (_, Some(retcode), _) => i18n::tf(
+            "error.gatewayRefused",
+            &[("retcode", retcode), ("meaning", &retcode_meaning(retcode))],
+        ),
+        _ => i18n::tf("error.other", &[("kind", kind)]),
     }
 }
 
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+fn client_words(error: &ClientError) -> String {
+    match error {
+        ClientError::Tls(e) => i18n::tf("error.tlsConfig", &[("detail", &e.to_string())]),
+        ClientError::InvalidArgument(detail) => {
+            i18n::tf("error.invalidArgument", &[("detail", detail)])
+        }
+        ClientError::HttpStatus { status } => {
+            failure_words(error.kind(), error.retcode(), Some(*status))
+        }
+        _ => failure_words(error.kind(), error.retcode(), None),
+    }
+}
+
+/// The last failure on the bar, in words.
+pub fn last_error_words(error: &LastError) -> String {
+    failure_words(&error.kind, error.retcode.as_deref(), error.http_status)
+}
+
+/// What a retcode means, briefly (for "signed out (100-006: ...)").
+pub fn retcode_meaning(retcode: &str) -> String {
+    i18n::t(match retcode {
+        "000-001" => "meaning.000-001",
+        "000-003" => "meaning.000-003",
+        "100-006" => "meaning.100-006",
+        "105-005" | "105-006" | "105-007" => "meaning.switchover",
+        _ => "meaning.unknown",
+    })
+    .to_owned()
+}
+
+/// Why events stopped flowing, in words. Gateways are counted from 1.
+pub fn reconnect_words(cause: &ReconnectCause) -> String {
+    let n = |i: &usize| (i + 1).to_string();
+    match cause {
+        ReconnectCause::Unreachable => i18n::t("reconnect.unreachable").to_owned(),
+        ReconnectCause::Timeout => i18n::t("reconnect.timeout").to_owned(),
+        ReconnectCause::CertificateNotTrusted => i18n::t("reconnect.certificate").to_owned(),
+        ReconnectCause::Transport => i18n::t("reconnect.transport").to_owned(),
+        ReconnectCause::HttpStatus { status } => {
+            i18n::tf("reconnect.httpStatus", &[("status", &status.to_string())])
+        }
+        ReconnectCause::Switchover { retcode, to } => i18n::tf(
+            "reconnect.switchover",
+            &[("retcode", retcode), ("gateway", &n(to))],
+        ),
+        ReconnectCause::Failover { from, to } => {
+            i18n::tf("reconnect.failover", &[("from", &n(from)), ("to", &n(to))])
+        }
+        ReconnectCause::PushesStalled => i18n::t("reconnect.pushesStalled").to_owned(),
+    }
+}
+
+/// Why the session ended, in words; `None` when the agent ended it.
+pub fn sign_out_words(reason: &SignOutReason) -> Option<String> {
+    match reason {
+        SignOutReason::NotSignedIn | SignOutReason::ByAgent => None,
+        SignOutReason::ByGateway { retcode } => Some(i18n::tf(
+            "msg.gatewaySignedOut",
+            &[("retcode", retcode), ("meaning", &retcode_meaning(retcode))],
+        )),
+        SignOutReason::SignInFailed { error, retcode } => Some(i18n::tf(
+            "msg.signInAgainFailed",
+            &[("error", &failure_words(error, retcode.as_deref(), None))],
+        )),
     }
 }
 
@@ -102,6 +174,9 @@ impl From<SessionError> for AppError {
                 error.kind(),
                 i18n::tf("error.pushReceiver", &[("detail", detail)]),
             ),
+            SessionError::PushNeedsSignIn => {
+                Self::new(error.kind(), i18n::t("error.pushNeedsSignIn"))
+            }
         }
     }
 }

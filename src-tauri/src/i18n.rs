@@ -5,10 +5,9 @@
 //! "auto" follows the OS locale (`LC_ALL`, then `LC_MESSAGES`, then `LANG`).
 //! The page asks for the same detection (`system_language`), so both sides agree.
 //!
-//! Errors are translated here, on the Rust side, in the current language: the
-//! page shows `AppError.message` as it comes. Messages built elsewhere from
-//! English text (the session, the view) go through [`localize`], which looks
-//! the English sentence up in this catalogue as a template, gettext-style.
+//! Errors are put into words on the Rust side, in the current language: the
+//! page shows `AppError.message` as it comes. Every sentence is looked up by
+//! its key here; the engine hands over causes, never text (see `errors.rs`).
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -352,7 +351,94 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "The desktop refused it (another program may use it): {detail}. It works while AgentBar has focus.",
         "桌面拒绝了该快捷键（可能已被其他程序占用）：{detail}。在 AgentBar 窗口获得焦点时仍可使用。",
     ),
-    // Sentences built in English elsewhere (session.rs, view.rs), looked up by [`localize`].
+    (
+        "error.transport",
+        "The connection to the gateway broke off.",
+        "与网关的连接中断。",
+    ),
+    (
+        "error.malformed",
+        "The gateway's answer could not be read.",
+        "无法读取网关的应答。",
+    ),
+    (
+        "error.httpStatus",
+        "The gateway answered with HTTP error {status}.",
+        "网关返回 HTTP 错误 {status}。",
+    ),
+    (
+        "error.gatewayRefused",
+        "The gateway refused ({retcode}: {meaning}).",
+        "网关拒绝了请求（{retcode}：{meaning}）。",
+    ),
+    (
+        "error.other",
+        "Something went wrong ({kind}).",
+        "出现错误（{kind}）。",
+    ),
+    (
+        "error.invalidArgument",
+        "That value cannot be sent to the gateway: {detail}.",
+        "该值无法发送给网关：{detail}。",
+    ),
+    (
+        "error.pushNeedsSignIn",
+        "Your push-mode session cannot be resumed. Sign in again.",
+        "无法恢复推送模式的会话。请重新签入。",
+    ),
+    (
+        "meaning.000-001",
+        "wrong way of getting events",
+        "获取事件的方式错误",
+    ),
+    ("meaning.000-003", "the session has expired", "会话已过期"),
+    ("meaning.100-006", "you are not signed in", "您未签入"),
+    (
+        "meaning.switchover",
+        "the gateway is switching to its disaster-recovery site",
+        "网关正在切换到容灾站点",
+    ),
+    ("meaning.unknown", "unknown gateway error", "未知网关错误"),
+    (
+        "reconnect.unreachable",
+        "The gateway cannot be reached.",
+        "无法连接网关。",
+    ),
+    (
+        "reconnect.timeout",
+        "The gateway did not answer in time.",
+        "网关未及时响应。",
+    ),
+    (
+        "reconnect.certificate",
+        "The gateway's certificate is not trusted.",
+        "网关证书不受信任。",
+    ),
+    (
+        "reconnect.transport",
+        "The connection to the gateway broke off.",
+        "与网关的连接中断。",
+    ),
+    (
+        "reconnect.httpStatus",
+        "The gateway answered with HTTP error {status}.",
+        "网关返回 HTTP 错误 {status}。",
+    ),
+    (
+        "reconnect.switchover",
+        "The gateway is switching sites ({retcode}); signing in again on gateway {gateway}.",
+        "网关正在切换站点（{retcode}）；正在网关 {gateway} 上重新签入。",
+    ),
+    (
+        "reconnect.failover",
+        "Gateway {from} cannot be reached; signing in on gateway {to}.",
+        "无法连接网关 {from}；正在网关 {to} 上签入。",
+    ),
+    (
+        "reconnect.pushesStalled",
+        "Events have stopped arriving from the gateway.",
+        "已收不到网关推送的事件。",
+    ),
     (
         "msg.alreadySignedIn",
         "Agent {agent} is already signed in. Sign out first.",
@@ -406,8 +492,8 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     (
         "msg.signInAgainFailed",
-        "Signing in again failed: {error}.",
-        "重新签入失败：{error}。",
+        "Signing in again failed. {error}",
+        "重新签入失败。{error}",
     ),
 ];
 
@@ -452,82 +538,29 @@ fn fill(template: &str, args: &[(&str, &str)]) -> String {
     text
 }
 
-/// The literal pieces and placeholder names of a template, alternating:
-/// `"a {x} b"` → `["a ", " b"]`, `["x"]`.
-fn pieces(template: &str) -> (Vec<&str>, Vec<&str>) {
-    let mut literals = Vec::new();
-    let mut names = Vec::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        literals.push(&rest[..open]);
-        names.push(&rest[open + 1..open + close]);
-        rest = &rest[open + close + 1..];
-    }
-    literals.push(rest);
-    (literals, names)
-}
-
-/// The values of the placeholders when `text` is an instance of `template`.
-fn match_template<'t>(template: &str, text: &'t str) -> Option<Vec<(String, &'t str)>> {
-    let (literals, names) = pieces(template);
-    let (first, last) = (literals[0], literals[literals.len() - 1]);
-    if names.is_empty() {
-        return (template == text).then(Vec::new);
-    }
-    let mut rest = text.strip_prefix(first)?;
-    rest = rest.strip_suffix(last)?;
-    let mut values = Vec::new();
-    for (i, name) in names.iter().enumerate() {
-        let value = if i + 1 == names.len() {
-            rest
-        } else {
-            let next = literals[i + 1];
-            let at = rest.find(next)?;
-            let value = &rest[..at];
-            rest = &rest[at + next.len()..];
-            value
-        };
-        values.push(((*name).to_owned(), value));
-    }
-    Some(values)
-}
-
-/// `text`, an English sentence from the catalogue (with its values filled
-/// in), in `lang`; anything else unchanged. Values are looked up too, so a
-/// reason inside a reason is translated as well.
-pub fn localize_in(lang: Lang, text: &str) -> String {
-    if lang == Lang::En || text.is_empty() {
-        return text.to_owned();
-    }
-    for (key, en, _) in CATALOGUE {
-        if let Some(values) = match_template(en, text) {
-            let translated: Vec<(String, String)> = values
-                .into_iter()
-                .map(|(name, value)| (name, localize_in(lang, value)))
-                .collect();
-            let args: Vec<(&str, &str)> = translated
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_str()))
-                .collect();
-            return tf_in(lang, key, &args);
-        }
-    }
-    text.to_owned()
-}
-
-/// `text` in the current language (see [`localize_in`]).
-pub fn localize(text: &str) -> String {
-    localize_in(current(), text)
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeSet, HashMap};
 
     use super::*;
+
+    /// The literal pieces and placeholder names of a template, alternating:
+    /// `"a {x} b"` → `["a ", " b"]`, `["x"]`.
+    fn pieces(template: &str) -> (Vec<&str>, Vec<&str>) {
+        let mut literals = Vec::new();
+        let mut names = Vec::new();
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
+            literals.push(&rest[..open]);
+            names.push(&rest[open + 1..open + close]);
+            rest = &rest[open + close + 1..];
+        }
+        literals.push(rest);
+        (literals, names)
+    }
 
     fn placeholders(template: &str) -> BTreeSet<&str> {
         pieces(template).1.into_iter().collect()
@@ -556,6 +589,8 @@ mod tests {
             include_str!("errors.rs"),
             include_str!("commands.rs"),
             include_str!("shortcuts.rs"),
+            include_str!("session.rs"),
+            include_str!("view.rs"),
         ];
         let keys: BTreeSet<&str> = CATALOGUE.iter().map(|(k, _, _)| *k).collect();
         let mut used = 0;
@@ -609,29 +644,7 @@ mod tests {
     }
 
     #[test]
-    fn english_sentences_from_elsewhere_are_translated_with_their_values() {
-        assert_eq!(
-            localize_in(
-                Lang::ZhCn,
-                "Agent 101 is already signed in. Sign out first."
-            ),
-            "座席 101 已签入。请先签出。"
-        );
-        assert_eq!(
-            localize_in(
-                Lang::ZhCn,
-                "Your previous session could not be resumed: The gateway no longer knows your session. Sign in again."
-            ),
-            "无法恢复您之前的会话：网关已不再识别您的会话。请重新签入。"
-        );
-        assert_eq!(
-            localize_in(Lang::ZhCn, "something the catalogue does not know"),
-            "something the catalogue does not know"
-        );
-        assert_eq!(
-            localize_in(Lang::En, "Enter your password."),
-            "Enter your password."
-        );
+    fn filled_in_texts_take_their_values() {
         assert_eq!(
             tf_in(
                 Lang::ZhCn,
@@ -639,6 +652,10 @@ mod tests {
                 &[("agent", "101"), ("state", "示闲")]
             ),
             "座席 101：示闲"
+        );
+        assert_eq!(
+            tf_in(Lang::En, "msg.alreadySignedIn", &[("agent", "101")]),
+            "Agent 101 is already signed in. Sign out first."
         );
     }
 }

@@ -51,15 +51,10 @@ impl Note {
                 i18n::tf("note.missed", &[("caller", caller)]),
                 i18n::t("note.missedBody").into(),
             ),
-            Note::SignedOut { reason } => {
-                (i18n::t("note.signedOut").into(), i18n::localize(reason))
-            }
+            Note::SignedOut { reason } => (i18n::t("note.signedOut").into(), reason.clone()),
             Note::ConnectionLost { reason } => (
                 i18n::t("note.connectionLost").into(),
-                i18n::tf(
-                    "note.connectionLostBody",
-                    &[("reason", &i18n::localize(reason))],
-                ),
+                i18n::tf("note.connectionLostBody", &[("reason", reason)]),
             ),
             Note::ConnectionBack => (
                 i18n::t("note.connectionBack").into(),
@@ -208,6 +203,7 @@ mod tests {
             kind: health,
             since: Some(0),
             reason: None,
+            cause: None,
             gateway: None,
         };
         bar

@@ -2,23 +2,20 @@
 //! agent asks for it, the password. Nothing secret is ever written elsewhere.
 //!
 //! `secret-tool lookup service agentbar username <agent>` shows the GUID;
-//! the password lives under service `agentbar-password`.
+//! the push-mode service token lives under `agentbar-push`, the password
+//! under `agentbar-password`.
 
 use std::sync::OnceLock;
 
+use agentgateway::Secret;
+use agentgateway::engine::face::KeptSession;
 use agentgateway::guid_store::{GuidStore, StoreError};
-use agentgateway::{Guid, Secret};
 
 /// Keyring service of a remembered password.
 pub const PASSWORD_SERVICE: &str = "agentbar-password";
 /// Keyring service of the call on the bar (its IDs and numbers, never its call
 /// data), so a restarted bar can show the call again.
 pub const CALL_SERVICE: &str = "agentbar-call";
-
-fn guids() -> &'static GuidStore {
-    static STORE: OnceLock<GuidStore> = OnceLock::new();
-    STORE.get_or_init(GuidStore::default)
-}
 
 fn calls() -> &'static GuidStore {
     static STORE: OnceLock<GuidStore> = OnceLock::new();
@@ -30,19 +27,10 @@ fn passwords() -> &'static GuidStore {
     STORE.get_or_init(|| GuidStore::with_service(PASSWORD_SERVICE))
 }
 
-/// Stores (or replaces) the session GUID of `agent`.
-pub async fn store_guid(agent: &str, guid: &Guid) -> Result<(), StoreError> {
-    guids().store(agent, guid).await
-}
-
-/// The stored session GUID of `agent`, if any.
-pub async fn load_guid(agent: &str) -> Result<Option<Guid>, StoreError> {
-    guids().load(agent).await
-}
-
-/// Forgets the session GUID of `agent` (missing is fine).
-pub async fn delete_guid(agent: &str) -> Result<(), StoreError> {
-    guids().delete(agent).await
+/// The session of `agent` in the keyring: the GUID under service `agentbar`,
+/// in push mode the service token under `agentbar-push`.
+pub fn kept_session(agent: &str) -> KeptSession {
+    KeptSession::new(agentgateway::guid_store::SERVICE, agent)
 }
 
 /// Remembers the password of `agent`.

@@ -6,15 +6,18 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex as StdMutex};
 
-use agentgateway::push::{PushConfig, TlsSource};
-use agentgateway::session::now_ms;
-use agentgateway::{ClientConfig, PushMode, Secret, Session, SessionConfig, SignIn, Trust};
+use agentgateway::engine::face::{self, GuidFollower, KeptSession, ResumeError};
+use agentgateway::engine::now_ms;
+use agentgateway::{
+    ClientConfig, PushMode, Resumed, Secret, Session, SessionConfig, SignIn, Trust,
+};
 use serde::{Deserialize, Serialize};
 use tauri::AppHandle;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
 use crate::errors::AppError;
+use crate::i18n;
 use crate::secrets;
 use crate::settings::{Mode, Settings, SettingsStore, StatusAfterSignIn, TrustSetting};
 use crate::view::{BarView, EventRecord, ViewMemory};
@@ -93,6 +96,8 @@ struct Current {
     agent: String,
     session: Arc<Session>,
     bridge: JoinHandle<()>,
+    /// Writes the GUID to the keyring as the gateway rotates it.
+    guid: GuidFollower,
 }
 
 /// The app's one agent session (managed Tauri state).
@@ -178,7 +183,7 @@ impl AppSession {
         {
             return Err(AppError::new(
                 "alreadySignedIn",
-                format!("Agent {} is already signed in. Sign out first.", c.agent),
+                i18n::tf("msg.alreadySignedIn", &[("agent", &c.agent)]),
             ));
         }
         let settings = self.save_settings(&request.settings)?;
@@ -188,7 +193,7 @@ impl AppSession {
                 .await
                 .ok()
                 .flatten()
-                .ok_or_else(|| AppError::invalid("Enter your password."))?
+                .ok_or_else(|| AppError::invalid(i18n::t("msg.enterPassword")))?
         } else {
             Secret::new(request.password)
         };
@@ -196,12 +201,14 @@ impl AppSession {
         let session = Arc::new(Session::new(session_config(&settings)?)?);
         let bridge = crate::bridge::start(app.clone(), session.clone(), agent.clone());
         self.live().memory.clear();
-        match session
-            .sign_in(
-                sign_in_body(&settings, password.clone()),
-                settings.take_over,
-            )
-            .await
+        let kept = Arc::new(secrets::kept_session(&agent));
+        match face::sign_in_kept(
+            &session,
+            &kept,
+            sign_in_body(&settings, password.clone()),
+            settings.take_over,
+        )
+        .await
         {
             Ok(()) => {
                 let remembered = if settings.remember_password {
@@ -213,10 +220,12 @@ impl AppSession {
                     tracing::warn!(%error, "the password choice could not be kept in the keyring");
                 }
                 tracing::info!(agent = %agent, mode = ?settings.mode, "signed in");
+                let guid = guid_follower(&session, kept);
                 *current = Some(Current {
                     agent,
                     session,
                     bridge,
+                    guid,
                 });
                 Ok(())
             }
@@ -240,15 +249,6 @@ impl AppSession {
         if agent.is_empty() || settings.gateways.is_empty() {
             return;
         }
-        let guid = match secrets::load_guid(&agent).await {
-            Ok(Some(guid)) => guid,
-            Ok(None) => return,
-            Err(error) => {
-                tracing::warn!(%error, "the keyring could not be read; showing sign-in");
-                crate::bridge::show_signed_out(app, Some(AppError::from(error).message));
-                return;
-            }
-        };
         let mut current = self.current.lock().await;
         let session = match session_config(&settings).and_then(|c| Ok(Session::new(c)?)) {
             Ok(session) => Arc::new(session),
@@ -271,34 +271,45 @@ impl AppSession {
                 .call_resumed(call.callid.clone(), call.since_ms);
             session.seed_call(last_call(call));
         }
-        match session.resume(guid, again, None).await {
-            Ok(()) => {
-                tracing::info!(agent = %agent, "resumed the session kept in the keyring");
+        let kept = Arc::new(secrets::kept_session(&agent));
+        let error = match face::resume_kept(&session, &kept, again, None).await {
+            Ok(None) => {
+                bridge.abort();
+                return;
+            }
+            Ok(Some(how)) => {
+                match how {
+                    Resumed::Resumed => {
+                        tracing::info!(agent = %agent, "resumed the session kept in the keyring");
+                    }
+                    Resumed::SignedInAnew => {
+                        tracing::info!(agent = %agent, "signed in anew in place of the kept session");
+                    }
+                }
+                let guid = guid_follower(&session, kept);
                 *current = Some(Current {
                     agent,
                     session,
                     bridge,
+                    guid,
                 });
+                return;
             }
-            Err(error) => {
-                bridge.abort();
-                session.stop().await;
-                let error = AppError::from(error);
-                tracing::info!(agent = %agent, kind = %error.kind, "the stored session could not be resumed");
-                if (error.kind == "signedOut" || error.kind == "guidExpired")
-                    && let Err(e) = secrets::delete_guid(&agent).await
-                {
-                    tracing::warn!(error = %e, "the stale GUID could not be deleted");
-                }
-                crate::bridge::show_signed_out(
-                    app,
-                    Some(format!(
-                        "Your previous session could not be resumed: {}",
-                        error.message
-                    )),
-                );
+            Err(ResumeError::Keyring(error)) => {
+                tracing::warn!(%error, "the keyring could not be read; showing sign-in");
+                AppError::from(error)
             }
-        }
+            Err(ResumeError::Session(error)) => {
+                tracing::info!(agent = %agent, kind = error.kind(), "the stored session could not be resumed");
+                AppError::from(error)
+            }
+        };
+        bridge.abort();
+        session.stop().await;
+        crate::bridge::show_signed_out(
+            app,
+            Some(i18n::tf("msg.notResumed", &[("reason", &error.message)])),
+        );
     }
 
     /// Signs in at start with the saved settings (`agentbar --sign-in`), the
@@ -328,8 +339,9 @@ impl AppSession {
         let c = current.take().ok_or_else(AppError::not_signed_in)?;
         c.session.stop().await;
         c.bridge.abort();
-        if let Err(error) = secrets::delete_guid(&c.agent).await {
-            tracing::warn!(%error, "the GUID could not be deleted from the keyring");
+        // Through the follower, so no GUID write still under way lands after it.
+        if let Err(error) = c.guid.forget().await {
+            tracing::warn!(%error, "the session could not be deleted from the keyring");
         }
         if let Err(error) = secrets::store_call(&c.agent, None).await {
             tracing::warn!(%error, "the last call could not be deleted from the keyring");
@@ -354,20 +366,21 @@ impl AppSession {
 fn validate(settings: &Settings) -> Result<(), AppError> {
     let agent = &settings.agent_id;
     if agent.is_empty() || !agent.chars().all(|c| c.is_ascii_digit()) {
-        return Err(AppError::invalid("The agent ID is a number, such as 291."));
+        return Err(AppError::invalid(i18n::t("msg.agentIdNumber")));
     }
     if settings.gateways.is_empty() {
-        return Err(AppError::invalid("Enter the gateway address."));
+        return Err(AppError::invalid(i18n::t("msg.enterGateway")));
     }
     for gateway in &settings.gateways {
         if !gateway.starts_with("https://") {
-            return Err(AppError::invalid(format!(
-                "The gateway address must start with https:// ({gateway})."
+            return Err(AppError::invalid(i18n::tf(
+                "msg.gatewayHttps",
+                &[("gateway", gateway)],
             )));
         }
     }
     if settings.phone.is_empty() {
-        return Err(AppError::invalid("Enter your phone number."));
+        return Err(AppError::invalid(i18n::t("msg.enterPhone")));
     }
     Ok(())
 }
@@ -376,13 +389,14 @@ fn trust(setting: &TrustSetting) -> Result<Trust, AppError> {
     match setting {
         TrustSetting::System => Ok(Trust::default()),
         TrustSetting::CaFile { path } => Trust::system_plus_ca_file(std::path::Path::new(path))
-            .map_err(|e| AppError::new("trust", format!("The CA file cannot be used: {e}."))),
-        TrustSetting::Pin { sha256 } => Trust::pinned_hex(sha256).map_err(|_| {
-            AppError::new(
-                "trust",
-                "The certificate fingerprint must be 64 hexadecimal digits.",
-            )
-        }),
+            .map_err(|e| {
+                AppError::new(
+                    "trust",
+                    i18n::tf("msg.caFile", &[("detail", &e.to_string())]),
+                )
+            }),
+        TrustSetting::Pin { sha256 } => Trust::pinned_hex(sha256)
+            .map_err(|_| AppError::new("trust", i18n::t("msg.fingerprint"))),
     }
 }
 
@@ -400,34 +414,23 @@ fn session_config(settings: &Settings) -> Result<SessionConfig, AppError> {
     let mut config = SessionConfig::new(client);
     if settings.mode == Mode::Push {
         let push = &settings.push;
-        let listen: SocketAddr = push.listen.parse().map_err(|_| {
-            AppError::invalid("The push listen address must look like 0.0.0.0:8443.")
-        })?;
-        let tls = if push.cert_file.is_empty() && push.key_file.is_empty() {
-            let host = url::Url::parse(&push.public_url)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_owned))
-                .unwrap_or_else(|| "localhost".into());
-            TlsSource::SelfSigned {
-                subject_alt_names: vec![host],
-            }
-        } else {
-            TlsSource::PemFiles {
-                cert: push.cert_file.clone().into(),
-                key: push.key_file.clone().into(),
-            }
-        };
-        let mut mode = PushMode::new(PushConfig {
-            listen,
-            tls,
-            ..PushConfig::default()
-        });
-        if !push.public_url.is_empty() {
-            mode.callback_uri = Some(push.public_url.clone());
-        }
+        let listen: SocketAddr = push
+            .listen
+            .parse()
+            .map_err(|_| AppError::invalid(i18n::t("msg.pushListen")))?;
+        let pem = (!push.cert_file.is_empty() || !push.key_file.is_empty())
+            .then(|| (push.cert_file.clone().into(), push.key_file.clone().into()));
+        let mode = PushMode::listening(listen, Some(push.public_url.clone()), pem);
         config.push = Some(mode);
     }
     Ok(config)
+}
+
+/// Follows the session's GUID into the keyring; keyring failures are logged.
+fn guid_follower(session: &Session, kept: Arc<KeptSession>) -> GuidFollower {
+    GuidFollower::start(session, kept, |error| {
+        tracing::warn!(%error, "the session could not be kept in the keyring");
+    })
 }
 
 fn sign_in_body(settings: &Settings, password: Secret) -> SignIn {

@@ -43,12 +43,36 @@ pub enum HealthKind {
     Reconnecting,
 }
 
+/// Where a reason on the bar comes from: a cause from the engine, put into
+/// words in the current language whenever the bar is shown, or words said
+/// once (already in the language of that moment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    Reconnect(agentgateway::ReconnectCause),
+    SignedOut(agentgateway::bar::SignOutReason),
+    Said(String),
+}
+
+impl Reason {
+    /// The reason in words, in the current language.
+    pub fn words(&self) -> Option<String> {
+        match self {
+            Reason::Reconnect(cause) => Some(crate::errors::reconnect_words(cause)),
+            Reason::SignedOut(reason) => crate::errors::sign_out_words(reason),
+            Reason::Said(text) => Some(text.clone()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthView {
     pub kind: HealthKind,
     pub since: Option<u64>,
+    /// `cause` in words (see [`localize`]).
     pub reason: Option<String>,
+    #[serde(skip)]
+    pub cause: Option<Reason>,
     pub gateway: Option<String>,
 }
 
@@ -70,7 +94,10 @@ pub struct CallView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorView {
     pub kind: String,
+    /// `source` in words (see [`localize`]).
     pub message: String,
+    #[serde(skip)]
+    pub source: Option<agentgateway::bar::LastError>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -98,6 +125,7 @@ impl BarView {
             health: HealthView {
                 kind: HealthKind::Signedout,
                 since: Some(now_ms),
+                cause: reason.clone().map(Reason::Said),
                 reason,
                 gateway: None,
             },
@@ -107,11 +135,16 @@ impl BarView {
     }
 }
 
-/// Puts the reasons and the last error on the bar into the current language.
+/// Puts the reasons and the last error on the bar into the current language
+/// (after a switch of language the same view reads in the new one).
 pub fn localize(view: &mut BarView) {
-    view.health.reason = view.health.reason.as_deref().map(crate::i18n::localize);
-    if let Some(error) = view.last_error.as_mut() {
-        error.message = crate::i18n::localize(&error.message);
+    if let Some(cause) = &view.health.cause {
+        view.health.reason = cause.words();
+    }
+    if let Some(error) = view.last_error.as_mut()
+        && let Some(source) = &error.source
+    {
+        error.message = crate::errors::last_error_words(source);
     }
 }
 
@@ -157,18 +190,6 @@ impl ViewMemory {
     }
 }
 
-fn sign_out_words(reason: &agentgateway::bar::SignOutReason) -> Option<String> {
-    use agentgateway::bar::SignOutReason;
-    match reason {
-        SignOutReason::NotSignedIn | SignOutReason::ByAgent => None,
-        SignOutReason::ByGateway { retcode } => Some(format!(
-            "The gateway signed you out ({retcode}: {}).",
-            agentgateway::retcode::meaning(retcode)
-        )),
-        SignOutReason::SignInFailed { error } => Some(format!("Signing in again failed: {error}.")),
-    }
-}
-
 /// The page's view of the engine's bar state.
 pub fn bar_view(
     state: &agentgateway::BarState,
@@ -193,26 +214,36 @@ pub fn bar_view(
             kind: HealthKind::Connecting,
             since: Some(state.since_ms),
             reason: None,
+            cause: None,
             gateway: Some(gateway.clone()),
         },
         Health::Connected { gateway, .. } => HealthView {
             kind: HealthKind::Connected,
             since: None,
             reason: None,
+            cause: None,
             gateway: Some(gateway.clone()),
         },
-        Health::Reconnecting { since_ms, reason } => HealthView {
-            kind: HealthKind::Reconnecting,
-            since: Some(*since_ms),
-            reason: Some(reason.clone()),
-            gateway: None,
-        },
-        Health::SignedOut { reason } => HealthView {
-            kind: HealthKind::Signedout,
-            since: None,
-            reason: sign_out_words(reason),
-            gateway: None,
-        },
+        Health::Reconnecting { since_ms, cause } => {
+            let cause = Reason::Reconnect(cause.clone());
+            HealthView {
+                kind: HealthKind::Reconnecting,
+                since: Some(*since_ms),
+                reason: cause.words(),
+                cause: Some(cause),
+                gateway: None,
+            }
+        }
+        Health::SignedOut { reason } => {
+            let cause = Reason::SignedOut(reason.clone());
+            HealthView {
+                kind: HealthKind::Signedout,
+                since: None,
+                reason: cause.words(),
+                cause: Some(cause),
+                gateway: None,
+            }
+        }
     };
 
     if agent != AgentStateView::Rest {
@@ -273,7 +304,8 @@ pub fn bar_view(
         call,
         last_error: state.last_error.as_ref().map(|e| ErrorView {
             kind: e.kind.clone(),
-            message: e.message.clone(),
+            message: crate::errors::last_error_words(e),
+            source: Some(e.clone()),
         }),
     }
 }

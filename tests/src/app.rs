@@ -280,6 +280,16 @@ impl App {
         Ok(path)
     }
 
+    /// Kills the app with SIGKILL, as a crash or a power cut would end it: no
+    /// sign-out, no clean-up. The driver goes with it.
+    pub fn kill(mut self) {
+        let group = self.driver.id().to_string();
+        let _ = std::process::Command::new("pkill")
+            .args(["-KILL", "-g", &group, "-x", "agentbar"])
+            .status();
+        self.driver.stop(Duration::from_secs(2));
+    }
+
     /// Ends the WebDriver session (which closes the app) and stops the driver.
     pub async fn quit(mut self) {
         let _ = self.client.clone().close().await;

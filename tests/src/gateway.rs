@@ -23,8 +23,18 @@ impl Gateway {
     /// Starts a simulator that rotates GUIDs every `guid_interval` (dynamic auth)
     /// and writes its CA into `desktop`'s folder.
     pub async fn start(desktop: &Desktop, guid_interval: Duration) -> Result<Self> {
+        Self::start_with(desktop, guid_interval, |_| {}).await
+    }
+
+    /// Like [`Gateway::start`], with the simulator's configuration changed by
+    /// `adjust` first (e.g. a strict gateway that never retries a push).
+    pub async fn start_with(
+        desktop: &Desktop,
+        guid_interval: Duration,
+        adjust: impl FnOnce(&mut SimConfig),
+    ) -> Result<Self> {
         let ca_file = desktop.xdg_root().join("gateway-ca.pem");
-        let config = SimConfig {
+        let mut config = SimConfig {
             auth: AuthMode::Dynamic {
                 interval: guid_interval,
                 timeout: guid_interval * 3,
@@ -34,6 +44,7 @@ impl Gateway {
             poll_wait_interval: Duration::from_millis(100),
             ..SimConfig::default()
         };
+        adjust(&mut config);
         let sim = Simulator::start(config)
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))?;

@@ -62,6 +62,26 @@ pub enum HarnessError {
 pub type Result<T> = std::result::Result<T, HarnessError>;
 
 /// The workspace root (where `Cargo.toml`, `target/` and `artifacts/` are).
+/// Waits until `check` gives a value (polled every 200 ms), failing the test
+/// with `what` after `timeout`.
+pub async fn eventually<T>(
+    what: &str,
+    timeout: std::time::Duration,
+    mut check: impl FnMut() -> Option<T>,
+) -> T {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 pub fn workspace_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)

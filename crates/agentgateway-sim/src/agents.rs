@@ -297,26 +297,32 @@ impl Gateway {
             tokio::time::sleep(self.cfg.signin_delay).await;
         }
 
-        let mut slots = self.slots();
-        let slot = slots.entry(agent.to_owned()).or_default();
-        slot.signing_in = false;
-        if let Some(old) = slot.session.take() {
-            // Forcible sign-in: the old session ends and its call is released.
-            end_session(old, true);
-        }
-        let session = self.new_session(agent, &req);
-        let guid = session.guids.current().to_owned();
-        let body = sign_in_body(SignInResult {
-            vdnid: 1,
-            workno: agent,
-            mediatype: "TTF",
-            login_time: session.login_time.to_string(),
-            is_force_change: "false",
-            server_name: &self.cfg.server_name,
-            time_remaining: self.cfg.password_days_remaining.to_string(),
-        });
-        slot.session = Some(session);
+        let (body, guid) = {
+            let mut slots = self.slots();
+            let slot = slots.entry(agent.to_owned()).or_default();
+            slot.signing_in = false;
+            if let Some(old) = slot.session.take() {
+                // Forcible sign-in: the old session ends and its call is released.
+                end_session(old, true);
+            }
+            let session = self.new_session(agent, &req);
+            let guid = session.guids.current().to_owned();
+            let body = sign_in_body(SignInResult {
+                vdnid: 1,
+                workno: agent,
+                mediatype: "TTF",
+                login_time: session.login_time.to_string(),
+                is_force_change: "false",
+                server_name: &self.cfg.server_name,
+                time_remaining: self.cfg.password_days_remaining.to_string(),
+            });
+            slot.session = Some(session);
+            (body, guid)
+        };
         tracing::info!(agent, force, "agent signed in");
+        if !self.cfg.signin_answer_delay.is_zero() {
+            tokio::time::sleep(self.cfg.signin_answer_delay).await;
+        }
         Reply {
             body,
             set_guid: Some(guid),

@@ -51,6 +51,10 @@ pub struct PushConfig {
     /// Trust only this CA (PEM) for receivers. `None`: trust any receiver
     /// certificate, self-signed included; this is a test gateway.
     pub ca_file: Option<PathBuf>,
+    /// Retry a refused or failed delivery (the default). Without it a batch
+    /// that does not get a success answer is dropped, as a strict gateway
+    /// that does not retry would lose it.
+    pub retry: bool,
     /// First wait after a failed delivery; doubled per failure up to `retry_max`.
     pub retry_initial: Duration,
     pub retry_max: Duration,
@@ -64,6 +68,7 @@ impl Default for PushConfig {
     fn default() -> Self {
         Self {
             ca_file: None,
+            retry: true,
             retry_initial: Duration::from_millis(200),
             retry_max: Duration::from_secs(10),
             request_timeout: Duration::from_secs(5),
@@ -93,6 +98,10 @@ pub struct SimConfig {
     pub control_addr: SocketAddr,
     /// How long a sign-in takes; while it runs a second sign-in gets `100-021`.
     pub signin_delay: Duration,
+    /// How long the sign-in answer takes after the session has started (its
+    /// first events queued and, in push mode, already being pushed): a push
+    /// then reaches the client before the answer with its GUID does.
+    pub signin_answer_delay: Duration,
     pub push: PushConfig,
     /// `serverName` in the sign-in answer; the GUID suffix is this plus `0`.
     pub server_name: String,
@@ -113,6 +122,7 @@ impl Default for SimConfig {
             gateway_addr: local,
             control_addr: local,
             signin_delay: Duration::ZERO,
+            signin_answer_delay: Duration::ZERO,
             push: PushConfig::default(),
             server_name: "AgentGateway".to_owned(),
             password_days_remaining: 9,

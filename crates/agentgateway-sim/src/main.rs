@@ -76,6 +76,14 @@ struct Args {
     /// How long a sign-in takes, in milliseconds.
     #[arg(long, default_value_t = 0)]
     signin_delay_ms: u64,
+    /// How long the sign-in answer takes after the session (and its first
+    /// pushes) started, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    signin_answer_delay_ms: u64,
+    /// Never retry a push the receiver refused or did not answer: drop it,
+    /// as a strict gateway would.
+    #[arg(long)]
+    push_no_retry: bool,
     /// Trust only this CA (PEM) for push receivers; default: trust any
     /// receiver certificate (a test gateway).
     #[arg(long)]
@@ -136,8 +144,10 @@ fn config(args: &Args) -> Result<(SimConfig, bool), String> {
         gateway_addr: args.gateway_addr,
         control_addr: args.control_addr,
         signin_delay: Duration::from_millis(args.signin_delay_ms),
+        signin_answer_delay: Duration::from_millis(args.signin_answer_delay_ms),
         push: PushConfig {
             ca_file: args.push_ca.clone(),
+            retry: !args.push_no_retry,
             ..PushConfig::default()
         },
         ..SimConfig::default()

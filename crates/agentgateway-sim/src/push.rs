@@ -11,7 +11,9 @@
 //! that doubles from `retry_initial` up to `retry_max`; a retry takes
 //! whatever is queued by then, so events never reorder or repeat once
 //! acknowledged. After sign-out one last attempt carries what is left
-//! (usually `AgentOther_ShutdownService`).
+//! (usually `AgentOther_ShutdownService`). With `PushConfig::retry` off a
+//! batch that fails is dropped instead, as a gateway that never retries
+//! would lose it.
 
 use std::{sync::Arc, time::Duration};
 
@@ -69,6 +71,12 @@ pub async fn deliver(gw: Arc<Gateway>, agent: String, queue: Arc<EventQueue>, ta
                 if closed {
                     lock(&gw.push_log).push(attempt);
                     return;
+                }
+                if !cfg.retry {
+                    queue.remove_front(batch.len());
+                    attempt.outcome.push_str("; dropped");
+                    lock(&gw.push_log).push(attempt);
+                    continue;
                 }
                 attempt.retry_in_ms = Some(backoff.as_millis() as u64);
                 lock(&gw.push_log).push(attempt);

@@ -485,6 +485,13 @@ impl Client {
     }
 
     /// Moves to the next gateway in the list (wrapping); returns its index.
+    /// Moves to gateway `index` of the configured list (wrapping).
+    pub fn use_gateway(&self, index: usize) {
+        let n = self.inner.cfg.gateways.len().max(1);
+        self.inner.current.store(index % n, Ordering::SeqCst);
+    }
+
+    /// Moves to the next gateway; returns its index.
     pub fn switch_gateway(&self) -> usize {
         let n = self.inner.cfg.gateways.len();
         let next = (self.gateway_index() + 1) % n;

@@ -10,30 +10,32 @@
 //! - [`tls`]: which gateway certificates are trusted (roots or a pin).
 //! - [`client`]: one typed call per interface operation.
 //! - [`bar`]: the connection-bar state, a pure reducer over events.
-//! - [`session`]: the engine: sign-in, event loop, recovery, delivery.
+//! - [`engine`]: the session: sign-in, event loop, recovery (pure), delivery,
+//!   and what the faces share around it.
 //! - [`guid_store`]: the GUID in the desktop keyring, for resuming.
 //! - [`probe`]: a gateway's certificate fingerprint at first contact.
 //! - [`push`]: the HTTPS endpoint the gateway posts events to in push mode.
 
 pub mod bar;
 pub mod client;
+pub mod engine;
 pub mod event;
 pub mod guid_store;
 pub mod probe;
 pub mod push;
 pub mod retcode;
 pub mod secret;
-pub mod session;
 pub mod tls;
 pub mod wire;
 
-pub use bar::{AgentState, BarState, Health};
+pub use bar::{AgentState, BarState, Health, ReconnectCause};
 pub use client::{
     AgentStatus, Client, ClientConfig, ClientError, PushRegistration, SignIn, SignInInfo, Transfer,
 };
+pub use engine::{
+    PollTiming, PushMode, PushResume, Resumed, Session, SessionConfig, SessionError, Subscription,
+    Update,
+};
 pub use event::{Event, EventKind};
 pub use secret::{Guid, Secret};
-pub use session::{
-    PollTiming, PushMode, Session, SessionConfig, SessionError, Subscription, Update,
-};
 pub use tls::Trust;

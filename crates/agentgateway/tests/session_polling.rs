@@ -6,8 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use agentgateway::bar::{AgentState, Health, SignOutReason};
-use agentgateway::session::{SessionError, Update};
+use agentgateway::bar::{AgentState, Health, ReconnectCause, SignOutReason};
+use agentgateway::engine::{SessionError, Update};
 use agentgateway::{Guid, Trust};
 use agentgateway_sim::{AuthMode, Fault, FaultAction, FaultTarget, Ring, SimConfig};
 use common::*;
@@ -196,8 +196,11 @@ async fn switchover_retcode_signs_in_again_and_events_keep_flowing() {
         },
     ));
     wait_for(&mut sub, &mut seen, Duration::from_secs(5), |u| match u {
-        Update::Health(Health::Reconnecting { reason, .. }) => {
-            assert!(reason.contains("switchover"), "{reason}");
+        Update::Health(Health::Reconnecting { cause, .. }) => {
+            assert!(
+                matches!(cause, ReconnectCause::Switchover { to: 0, .. }),
+                "{cause:?}"
+            );
             Some(())
         }
         _ => None,
@@ -247,13 +250,14 @@ async fn an_unreachable_gateway_is_left_for_the_backup() {
     wait_event(&mut sub, &mut seen, "AgentState_Ready").await;
     primary.control().stop_gateway().await;
     let reason = wait_for(&mut sub, &mut seen, Duration::from_secs(15), |u| match u {
-        Update::Health(Health::Reconnecting { reason, .. }) if reason.contains("gateway 1") => {
-            Some(reason.clone())
-        }
+        Update::Health(Health::Reconnecting {
+            cause: cause @ ReconnectCause::Failover { .. },
+            ..
+        }) => Some(cause.clone()),
         _ => None,
     })
     .await;
-    assert!(reason.contains("unreachable"), "{reason}");
+    assert_eq!(reason, ReconnectCause::Failover { from: 0, to: 1 });
     let idx = wait_for(&mut sub, &mut seen, Duration::from_secs(15), |u| match u {
         Update::Health(Health::Connected { gateway_index, .. }) => Some(*gateway_index),
         _ => None,
@@ -285,7 +289,7 @@ async fn resume_from_a_stored_guid_and_refusal_when_unknown() {
     let b = session(&sim, "101");
     let mut sub = b.subscribe();
     let mut seen = Vec::new();
-    b.resume(guid, None, None).await.expect("resume");
+    b.resume(guid, None, None, None).await.expect("resume");
     assert!(matches!(b.state().health, Health::Connected { .. }));
     sim.control().ring("101", Ring::default()).expect("ring");
     wait_event(&mut sub, &mut seen, "AgentEvent_Auto_Answer").await;
@@ -297,7 +301,7 @@ async fn resume_from_a_stored_guid_and_refusal_when_unknown() {
 
     let c = session(&sim, "101");
     let err = c
-        .resume(Guid::new("not-a-session"), None, None)
+        .resume(Guid::new("not-a-session"), None, None, None)
         .await
         .expect_err("unknown guid");
     assert!(matches!(err, SessionError::SignedOut { .. }), "{err:?}");

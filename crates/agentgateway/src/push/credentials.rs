@@ -138,12 +138,16 @@ pub(crate) struct Authorized {
 /// engine (which updates them) and the receiver (which checks them). Cloning
 /// shares the same state.
 ///
-/// Until [`begin`](Self::begin) and [`set_guid`](Self::set_guid) have both been
-/// called every push is refused with `000-003`, which makes the gateway retry:
-/// a push racing the sign-in answer is delivered on the retry, not lost.
+/// Between [`begin`](Self::begin) and [`set_guid`](Self::set_guid) a sign-in
+/// answer is on its way: a push that carries this sign-in's token is held
+/// until the GUID is known (see [`authorize_held`](Self::authorize_held)),
+/// since a gateway may push the first events before its answer arrives.
+/// Without a session every push is refused with `000-003`.
 #[derive(Clone)]
 pub struct PushCredentials {
     inner: Arc<RwLock<State>>,
+    /// Bumped at every change, to wake held pushes.
+    changes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 struct State {
@@ -192,7 +196,12 @@ impl PushCredentials {
                 next_session_id: 1,
                 session: None,
             })),
+            changes: Arc::new(tokio::sync::watch::Sender::new(0)),
         }
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// A push-mode sign-in for `work_no` with `token` (the `serviceToken` of
@@ -208,6 +217,8 @@ impl PushCredentials {
             guid: None,
             previous: None,
         });
+        drop(state);
+        self.changed();
     }
 
     /// The gateway's current GUID (from sign-in, or a `Set-GUID` on a
@@ -229,6 +240,8 @@ impl PushCredentials {
         }
         let until = now.checked_add(grace).unwrap_or(now);
         session.previous = session.guid.replace(guid).map(|old| (old, until));
+        drop(state);
+        self.changed();
     }
 
     /// Replaces the expected service token (for a token refreshed mid-session).
@@ -242,6 +255,7 @@ impl PushCredentials {
     /// Sign-out: from now on every push is refused.
     pub fn end(&self) {
         self.write().session = None;
+        self.changed();
     }
 
     /// True between [`begin`](Self::begin) and [`end`](Self::end).
@@ -275,6 +289,40 @@ impl PushCredentials {
             work_no: session.work_no.clone(),
             session_id: session.id,
         })
+    }
+
+    /// Like [`authorize`](Self::authorize), but a push that carries the token
+    /// of a sign-in whose answer has not arrived yet (no GUID known) waits up
+    /// to `hold` for that answer and is then judged against its GUID. Any
+    /// other push is judged at once.
+    pub(crate) async fn authorize_held(
+        &self,
+        guid: &str,
+        token: &str,
+        hold: Duration,
+    ) -> Result<Authorized, CredentialError> {
+        let deadline = tokio::time::Instant::now() + hold;
+        let mut changes = self.changes.subscribe();
+        loop {
+            changes.borrow_and_update();
+            let result = self.authorize(guid, token, Instant::now());
+            if !matches!(result, Err(CredentialError::NoSession)) || !self.awaits_guid(token) {
+                return result;
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => {}
+                // Held long enough, or the credentials are gone.
+                _ => return self.authorize(guid, token, Instant::now()),
+            }
+        }
+    }
+
+    /// A sign-in with `token` has begun and its GUID is not known yet.
+    fn awaits_guid(&self, token: &str) -> bool {
+        self.read()
+            .session
+            .as_ref()
+            .is_some_and(|s| s.guid.is_none() && s.token.matches(token))
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -408,6 +456,68 @@ mod tests {
             creds
                 .authorize("g1", "tok1", t0 + Duration::from_secs(63))
                 .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_push_racing_the_sign_in_answer_is_held_until_the_guid_is_known() {
+        let creds = PushCredentials::new();
+        let hold = Duration::from_secs(3);
+        creds.begin("291", ServiceToken::new("tok1").expect("valid"));
+        let early = {
+            let creds = creds.clone();
+            tokio::spawn(async move { creds.authorize_held("g1", "tok1", hold).await })
+        };
+        // Not held: a wrong token, or no sign-in under way.
+        let started = std::time::Instant::now();
+        assert_eq!(
+            creds.authorize_held("g1", "tok2", hold).await.err(),
+            Some(CredentialError::NoSession)
+        );
+        assert!(started.elapsed() < Duration::from_secs(1));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!early.is_finished(), "held until the answer");
+        creds.set_guid(Guid::new("g1"));
+        let ok = early
+            .await
+            .expect("task")
+            .expect("accepted once the GUID is known");
+        assert_eq!(ok.work_no, "291");
+
+        // Held, then judged against the GUID the answer brought.
+        creds.begin("291", ServiceToken::new("tok1").expect("valid"));
+        let wrong = {
+            let creds = creds.clone();
+            tokio::spawn(async move { creds.authorize_held("g-old", "tok1", hold).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        creds.set_guid(Guid::new("g2"));
+        assert_eq!(
+            wrong.await.expect("task").err(),
+            Some(CredentialError::WrongGuid)
+        );
+
+        // A sign-in that never answers: refused after the hold.
+        creds.begin("291", ServiceToken::new("tok1").expect("valid"));
+        let started = std::time::Instant::now();
+        assert_eq!(
+            creds
+                .authorize_held("g3", "tok1", Duration::from_millis(300))
+                .await
+                .err(),
+            Some(CredentialError::NoSession)
+        );
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        // A sign-in refused meanwhile: refused at once.
+        let held = {
+            let creds = creds.clone();
+            tokio::spawn(async move { creds.authorize_held("g3", "tok1", hold).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        creds.end();
+        assert_eq!(
+            held.await.expect("task").err(),
+            Some(CredentialError::NoSession)
         );
     }
 

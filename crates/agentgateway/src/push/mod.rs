@@ -14,7 +14,9 @@
 //! 2. `service_token` present (401) and 1 to 50 letters and digits (400, the
 //!    seed's `100-001`);
 //! 3. `Guid` is the current GUID, or the previous one within its grace
-//!    period (401, `000-003`); `service_token` is this session's token (401,
+//!    period (401, `000-003`); a push with this sign-in's token that arrives
+//!    before the sign-in answer is held until the answer brings the GUID
+//!    (at most `early_push_hold`), then judged; `service_token` is this session's token (401,
 //!    `100-001`); both compared in constant time;
 //! 4. `Content-Type` is `application/json`, charset optional (415);
 //! 5. body within the size limit (413) and read within the timeout (408);
@@ -93,6 +95,9 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
 /// answered 503.
 pub const DEFAULT_QUEUE_WAIT: Duration = Duration::from_secs(1);
 
+/// Default time a push that arrives before the sign-in answer is held.
+pub const DEFAULT_EARLY_PUSH_HOLD: Duration = Duration::from_secs(3);
+
 /// Largest request head (request line and headers) read.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 
@@ -124,6 +129,9 @@ pub struct PushConfig {
     pub duplicate_window: Duration,
     /// How many delivered batches are remembered.
     pub duplicate_capacity: usize,
+    /// How long a push that carries this sign-in's token waits for the
+    /// sign-in answer (and so the GUID) when it arrives before it.
+    pub early_push_hold: Duration,
 }
 
 impl Default for PushConfig {
@@ -141,6 +149,7 @@ impl Default for PushConfig {
             queue_wait: DEFAULT_QUEUE_WAIT,
             duplicate_window: DEFAULT_DUPLICATE_WINDOW,
             duplicate_capacity: DEFAULT_DUPLICATE_CAPACITY,
+            early_push_hold: DEFAULT_EARLY_PUSH_HOLD,
         }
     }
 }
@@ -342,6 +351,7 @@ struct Shared {
     max_json_depth: usize,
     read_timeout: Duration,
     queue_wait: Duration,
+    early_push_hold: Duration,
     creds: PushCredentials,
     sink: mpsc::Sender<PushBatch>,
     recent: Mutex<RecentBatches>,
@@ -368,6 +378,7 @@ impl Server {
                 max_json_depth: cfg.max_json_depth,
                 read_timeout: cfg.read_timeout,
                 queue_wait: cfg.queue_wait,
+                early_push_hold: cfg.early_push_hold,
                 creds,
                 sink,
                 recent: Mutex::new(RecentBatches::new(
@@ -515,7 +526,8 @@ async fn accept(request: Request<Incoming>, shared: &Shared) -> Result<(), Refus
     };
     let authorized = shared
         .creds
-        .authorize(guid, token, Instant::now())
+        .authorize_held(guid, token, shared.early_push_hold)
+        .await
         .map_err(|error| match error {
             CredentialError::NoSession | CredentialError::WrongGuid => Refusal::WrongGuid,
             CredentialError::WrongToken => Refusal::WrongToken,

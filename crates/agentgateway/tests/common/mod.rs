@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use agentgateway::session::{PollTiming, Session, SessionConfig, Subscription, Update};
+use agentgateway::engine::{PollTiming, Session, SessionConfig, Subscription, Update};
 use agentgateway::{Client, ClientConfig, Event, Secret, SignIn, Trust};
 use agentgateway_sim::{AuthMode, SimConfig, Simulator};
 
@@ -44,6 +44,7 @@ pub fn sign_in_req(agent: &str) -> SignIn {
 pub fn fast_timing() -> PollTiming {
     PollTiming {
         after_answer: Duration::from_millis(200),
+        after_event: Duration::from_millis(200),
         after_http_error: Duration::from_millis(1100),
         backoff_initial: Duration::from_millis(200),
         backoff_cap: Duration::from_secs(2),

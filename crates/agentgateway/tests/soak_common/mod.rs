@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use agentgateway::bar::{Health, SignOutReason};
+use agentgateway::bar::{Health, ReconnectCause, SignOutReason};
+use agentgateway::engine::{PollTiming, PushMode, Session, SessionConfig, Update};
 use agentgateway::push::PushConfig;
-use agentgateway::session::{PollTiming, PushMode, Session, SessionConfig, Update};
 use agentgateway::{ClientConfig, Secret, SignIn, Trust};
 use agentgateway_sim::{
     AuthMode, Control, Fault, FaultAction, FaultTarget, LoggedRequest, Ring, SimConfig, Simulator,
@@ -50,6 +50,7 @@ pub fn session_config(sim: &Simulator, agent: &str, mode: Mode) -> SessionConfig
     let mut cfg = SessionConfig::new(client);
     cfg.timing = PollTiming {
         after_answer: Duration::from_millis(200),
+        after_event: Duration::from_millis(200),
         after_http_error: Duration::from_millis(1100),
         backoff_initial: Duration::from_millis(200),
         backoff_cap: Duration::from_secs(2),
@@ -521,13 +522,15 @@ pub async fn soak(mode: Mode) {
                 retcode: code.into(),
             },
         ));
-        wait_health(
-            &seen,
-            from,
-            Duration::from_secs(10),
-            "reconnecting",
-            |h| matches!(h, Health::Reconnecting { reason, .. } if reason.contains("switchover")),
-        )
+        wait_health(&seen, from, Duration::from_secs(10), "reconnecting", |h| {
+            matches!(
+                h,
+                Health::Reconnecting {
+                    cause: ReconnectCause::Switchover { .. },
+                    ..
+                }
+            )
+        })
         .await;
         wait_health(
             &seen,

@@ -1,20 +1,21 @@
 //! `watch`: one session, every event and bar-state change as a JSON line.
 //!
-//! The stdout loop never waits on the keyring: a separate task follows the
-//! client's GUID and writes it (latest value wins), so a slow Secret Service
-//! cannot delay an event line.
+//! The stdout loop never waits on the keyring: the library's GUID follower
+//! writes the GUID in its own task (latest value wins), so a slow Secret
+//! Service cannot delay an event line. In push mode the service token is kept
+//! next to the GUID, so a restarted `watch` resumes the session and its
+//! receiver takes the gateway's next push.
 
 use std::io::Write;
 use std::sync::Arc;
 
 use agentgateway::bar::SignOutReason;
-use agentgateway::push::{PushConfig, TlsSource};
-use agentgateway::session::{PushMode, SessionConfig};
-use agentgateway::{BarState, Event, Guid, Health, Session, SessionError, Update, retcode};
+use agentgateway::engine::face::{self, GuidFollower, ResumeError};
+use agentgateway::{
+    BarState, Event, Health, PushMode, Session, SessionConfig, SessionError, Update, retcode,
+};
 use serde_json::{Map, Value};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 
 use crate::args::{Global, Mode, Watch};
 use crate::connect::{self, Keyring};
@@ -66,38 +67,42 @@ pub async fn run(g: &Global, w: &Watch) -> Result<(), Failure> {
     let mut sub = session.subscribe();
     let keyring = Arc::new(Keyring::new(&agent));
 
-    // Signals first: a SIGTERM during sign-in must still sign out.
-    let mut term = signal(SignalKind::terminate())
-        .map_err(|e| Failure::usage(format!("cannot handle SIGTERM: {e}")))?;
-    let mut int = signal(SignalKind::interrupt())
-        .map_err(|e| Failure::usage(format!("cannot handle SIGINT: {e}")))?;
-
-    let stored = if w.mode == Mode::Poll && !w.fresh {
-        keyring.load_or_warn().await
-    } else {
-        None
-    };
-    let started = tokio::select! {
-        r = start(&session, w, password, stored) => Some(r),
-        _ = term.recv() => None,
-        _ = int.recv() => None,
+    // Signals first: a signal during sign-in must still sign out.
+    let mut signals = Signals::new()?;
+    let started = {
+        let mut starting = std::pin::pin!(start(&session, w, password, &keyring));
+        let mut stopping = false;
+        loop {
+            tokio::select! {
+                r = &mut starting => break (r, stopping),
+                _ = signals.recv(), if !stopping => {
+                    // The gateway may complete the sign-in whatever we do
+                    // now: let its answer arrive, then sign out.
+                    stopping = true;
+                    eprintln!("agentbar-cli: stopping: signing out once the sign-in has answered");
+                }
+            }
+        }
     };
     match started {
-        Some(Ok(())) => {}
-        Some(Err(f)) => return Err(f),
-        None => return sign_out(&session, &keyring, w.force_sign_out).await,
+        (Ok(()), false) => {}
+        (Ok(()), true) => return sign_out(&session, &keyring, None, w.force_sign_out).await,
+        (Err(mut f), stopping) => {
+            if stopping && f.code == fail::UNREACHABLE {
+                f.message
+                    .push_str("; the agent may still be signed in until the gateway times it out");
+            }
+            return Err(f);
+        }
     }
 
-    let cancel = CancellationToken::new();
-    let keeper = tokio::spawn(keep_guid(
-        keyring.clone(),
-        session.client().watch_guid(),
-        cancel.clone(),
-    ));
+    let follower = (!keyring.is_gone()).then(|| {
+        let k = keyring.clone();
+        GuidFollower::start(&session, keyring.kept(), move |e| k.warn_once(e))
+    });
     let end = loop {
         let u = tokio::select! {
-            _ = term.recv() => break End::Signal,
-            _ = int.recv() => break End::Signal,
+            _ = signals.recv() => break End::Signal,
             u = sub.recv() => u,
         };
         let line = match u {
@@ -124,16 +129,21 @@ pub async fn run(g: &Global, w: &Watch) -> Result<(), Failure> {
             break End::StdoutClosed;
         }
     };
-    cancel.cancel();
-    let _ = keeper.await;
     match end {
-        End::Signal => sign_out(&session, &keyring, w.force_sign_out).await,
+        End::Signal => sign_out(&session, &keyring, follower, w.force_sign_out).await,
         End::StdoutClosed => {
-            sign_out(&session, &keyring, w.force_sign_out).await?;
+            sign_out(&session, &keyring, follower, w.force_sign_out).await?;
             Err(Failure::new(fail::REFUSED, "stdout closed: signed out"))
         }
         End::Gateway(why) => {
-            keyring.keep_or_warn(None).await;
+            match follower {
+                Some(f) => {
+                    if let Err(e) = f.forget().await {
+                        keyring.warn_once(&e);
+                    }
+                }
+                None => keyring.keep_or_warn(None).await,
+            }
             Err(Failure::new(
                 fail::SIGNED_OUT,
                 format!("the gateway ended the session: {why}"),
@@ -143,70 +153,46 @@ pub async fn run(g: &Global, w: &Watch) -> Result<(), Failure> {
 }
 
 fn push_mode(w: &Watch) -> PushMode {
-    let mut rc = PushConfig {
-        listen: w.push_listen,
-        ..PushConfig::default()
+    let pem = match (&w.push_cert, &w.push_key) {
+        (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+        _ => None,
     };
-    match (&w.push_cert, &w.push_key) {
-        (Some(cert), Some(key)) => {
-            rc.tls = TlsSource::PemFiles {
-                cert: cert.clone(),
-                key: key.clone(),
-            }
-        }
-        _ => {
-            // Self-signed, valid also for the host the gateway is told to use.
-            let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
-            let host = w
-                .push_url
-                .as_deref()
-                .and_then(|u| url::Url::parse(u).ok())
-                .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_owned()));
-            names.extend(host);
-            if !w.push_listen.ip().is_unspecified() {
-                names.push(w.push_listen.ip().to_string());
-            }
-            names.dedup();
-            rc.tls = TlsSource::SelfSigned {
-                subject_alt_names: names,
-            };
-        }
-    }
-    let mut m = PushMode::new(rc);
-    m.callback_uri = w.push_url.clone();
-    m
+    PushMode::listening(w.push_listen, w.push_url.clone(), pem)
 }
 
-/// Resumes the stored session when there is one the gateway still knows,
-/// else signs in.
+/// Resumes the session kept in the keyring when the gateway still knows it
+/// (unless `--fresh`), else signs in.
 async fn start(
     session: &Session,
     w: &Watch,
     password: Option<agentgateway::Secret>,
-    stored: Option<Guid>,
+    keyring: &connect::Keyring,
 ) -> Result<(), Failure> {
     let req = match &password {
         Some(_) => Some(connect::sign_in_request(&w.sign_in, password.clone())?),
         None => None,
     };
-    if let Some(guid) = stored {
-        match session.resume(guid, req.clone(), None).await {
-            Ok(()) => {
+    if !w.fresh {
+        match face::resume_kept(session, &keyring.kept(), req.clone(), None).await {
+            Ok(Some(_)) => {
                 eprintln!("agentbar-cli: resumed the session kept in the keyring");
                 return Ok(());
             }
-            Err(SessionError::SignedOut { .. }) => {
+            Ok(None) => {}
+            Err(ResumeError::Keyring(e)) => keyring.warn_once(&e),
+            Err(ResumeError::Session(e))
+                if e.is_session_gone() || matches!(e, SessionError::PushNeedsSignIn) =>
+            {
                 tracing::info!("the stored session has ended; signing in");
             }
-            Err(e) => return Err(Failure::session("resume", &e)),
+            Err(ResumeError::Session(e)) => return Err(Failure::session("resume", &e)),
         }
     }
     let req = match req {
         Some(r) => r,
         None => connect::sign_in_request(&w.sign_in, None)?,
     };
-    session
-        .sign_in(req, w.sign_in.force)
+    face::sign_in_kept(session, &keyring.kept(), req, w.sign_in.force)
         .await
         .map_err(|e| Failure::session("sign-in", &e))
 }
@@ -221,36 +207,43 @@ fn ended_by_gateway(h: &Health) -> Option<String> {
             reason: SignOutReason::ByGateway { retcode: rc },
         } => Some(format!("{rc} {}", retcode::meaning(rc))),
         Health::SignedOut {
-            reason: SignOutReason::SignInFailed { error },
+            reason:
+                SignOutReason::SignInFailed {
+                    error,
+                    retcode: None,
+                },
         } => Some(format!("signing in again failed ({error})")),
+        Health::SignedOut {
+            reason:
+                SignOutReason::SignInFailed {
+                    retcode: Some(rc), ..
+                },
+        } => Some(format!(
+            "signing in again failed ({rc} {})",
+            retcode::meaning(rc)
+        )),
         _ => None,
-    }
-}
-
-/// Follows the client's GUID into the keyring until cancelled.
-async fn keep_guid(
-    keyring: Arc<Keyring>,
-    mut rx: watch::Receiver<Option<Guid>>,
-    cancel: CancellationToken,
-) {
-    let first = rx.borrow_and_update().clone();
-    keyring.keep_or_warn(first.as_ref()).await;
-    loop {
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            r = rx.changed() => if r.is_err() { return },
-        }
-        let g = rx.borrow_and_update().clone();
-        keyring.keep_or_warn(g.as_ref()).await;
     }
 }
 
 /// Signs out and clears the keyring entry. A sign-out the gateway refuses
 /// (e.g. during a call) leaves the session and its entry in place.
-async fn sign_out(session: &Session, keyring: &Keyring, force: bool) -> Result<(), Failure> {
+async fn sign_out(
+    session: &Session,
+    keyring: &Keyring,
+    follower: Option<GuidFollower>,
+    force: bool,
+) -> Result<(), Failure> {
     match session.sign_out(force).await {
         Ok(()) | Err(SessionError::NotSignedIn) => {
-            keyring.keep_or_warn(None).await;
+            match follower {
+                Some(f) => {
+                    if let Err(e) = f.forget().await {
+                        keyring.warn_once(&e);
+                    }
+                }
+                None => keyring.keep_or_warn(None).await,
+            }
             tracing::info!("signed out");
             Ok(())
         }
@@ -263,5 +256,33 @@ async fn sign_out(session: &Session, keyring: &Keyring, force: bool) -> Result<(
                 .push_str("; the agent stays signed in (`agentbar-cli sign-out --force` ends it)");
             Err(f)
         }
+    }
+}
+
+/// The signals that end `watch` with a sign-out: SIGINT (Ctrl-C), SIGTERM,
+/// SIGHUP (the terminal closed) and SIGQUIT.
+struct Signals(Vec<tokio::signal::unix::Signal>);
+
+impl Signals {
+    fn new() -> Result<Signals, Failure> {
+        let kinds = [
+            ("SIGINT", SignalKind::interrupt()),
+            ("SIGTERM", SignalKind::terminate()),
+            ("SIGHUP", SignalKind::hangup()),
+            ("SIGQUIT", SignalKind::quit()),
+        ];
+        let mut all = Vec::with_capacity(kinds.len());
+        for (name, kind) in kinds {
+            all.push(
+                signal(kind).map_err(|e| Failure::usage(format!("cannot handle {name}: {e}")))?,
+            );
+        }
+        Ok(Signals(all))
+    }
+
+    /// Waits for any of them.
+    async fn recv(&mut self) {
+        let waits = self.0.iter_mut().map(|s| Box::pin(s.recv()));
+        let _ = futures::future::select_all(waits).await;
     }
 }

@@ -63,6 +63,7 @@ impl Failure {
                 Failure::new(SIGNED_OUT, format!("{what}: {e}"))
             }
             SessionError::PushReceiver { .. } => Failure::new(UNREACHABLE, format!("{what}: {e}")),
+            SessionError::PushNeedsSignIn => Failure::new(SIGNED_OUT, format!("{what}: {e}")),
         }
     }
 

@@ -3,9 +3,11 @@
 //! between commands.
 
 use std::io::BufRead;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use agentgateway::guid_store::{GuidStore, StoreError};
+use agentgateway::engine::face::KeptSession;
+use agentgateway::guid_store::StoreError;
 use agentgateway::{ClientConfig, Guid, Secret, SignIn, Trust};
 
 use crate::args::{Global, SignInOpts};
@@ -117,37 +119,47 @@ pub fn guid_from_env() -> Option<Guid> {
         .map(Guid::new)
 }
 
-/// The agent's keyring entry. A keyring that cannot be reached is reported
-/// once (on stderr) and not asked again: `watch` then keeps the GUID in
-/// memory only.
+/// The agent's session in the keyring (the GUID, and in push mode the
+/// service token). A keyring that cannot be reached is reported once (on
+/// stderr) and not asked again: `watch` then keeps the GUID in memory only.
 pub struct Keyring {
-    store: GuidStore,
-    agent: String,
+    kept: Arc<KeptSession>,
     gone: AtomicBool,
 }
 
 impl Keyring {
     pub fn new(agent: &str) -> Keyring {
         Keyring {
-            store: GuidStore::with_service(KEYRING_SERVICE),
-            agent: agent.to_owned(),
+            kept: Arc::new(KeptSession::new(KEYRING_SERVICE, agent)),
             gone: AtomicBool::new(false),
         }
     }
 
+    /// The entries, for the library's resume and GUID follower.
+    pub fn kept(&self) -> Arc<KeptSession> {
+        self.kept.clone()
+    }
+
+    /// Whether a keyring failure has been reported (and the keyring is not asked again).
+    pub fn is_gone(&self) -> bool {
+        self.gone.load(Ordering::SeqCst)
+    }
+
     pub async fn load(&self) -> Result<Option<Guid>, StoreError> {
-        self.store.load(&self.agent).await
+        self.kept.guid().await
     }
 
     pub async fn store(&self, guid: &Guid) -> Result<(), StoreError> {
-        self.store.store(&self.agent, guid).await
+        self.kept.keep_guid(Some(guid)).await
     }
 
+    /// Forgets the session (GUID and push token).
     pub async fn delete(&self) -> Result<(), StoreError> {
-        self.store.delete(&self.agent).await
+        self.kept.forget().await
     }
 
-    fn warn_once(&self, e: &StoreError) {
+    /// Reports a keyring failure, once.
+    pub fn warn_once(&self, e: &StoreError) {
         if !self.gone.swap(true, Ordering::SeqCst) {
             eprintln!(
                 "agentbar-cli: warning: {e}; the session GUID stays in memory only, \
@@ -156,20 +168,9 @@ impl Keyring {
         }
     }
 
-    /// Like `load`, but a keyring failure is a warning (once) and `None`.
-    pub async fn load_or_warn(&self) -> Option<Guid> {
-        if self.gone.load(Ordering::SeqCst) {
-            return None;
-        }
-        self.load().await.unwrap_or_else(|e| {
-            self.warn_once(&e);
-            None
-        })
-    }
-
-    /// Stores the GUID, or deletes the entry for `None`; failures warn once.
+    /// Stores the GUID, or forgets the session for `None`; failures warn once.
     pub async fn keep_or_warn(&self, guid: Option<&Guid>) {
-        if self.gone.load(Ordering::SeqCst) {
+        if self.is_gone() {
             return;
         }
         let r = match guid {

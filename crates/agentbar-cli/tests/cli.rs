@@ -8,6 +8,7 @@
 //! Every run gets a D-Bus address that leads nowhere unless a test starts
 //! its own bus, so no test ever touches the keyring of the person running it.
 
+#[path = "../../agentgateway/tests/common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};
