@@ -58,7 +58,10 @@ impl Watch {
                 if let Ok(v) = serde_json::from_str::<Value>(&line)
                     && v["kind"] == "event"
                 {
-                    sink.lock().unwrap_or_else(|p| p.into_inner()).push((at, v));
+                    let event = v["event"].clone();
+                    sink.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((at, event));
                 }
             }
         });

@@ -44,13 +44,27 @@ async fn a_push_mode_bar_killed_and_started_again_takes_the_next_push() {
         .await
         .expect("ready again");
 
+    for service in ["agentbar", "agentbar-push"] {
+        eventually(
+            "the session in the keyring",
+            Duration::from_secs(10),
+            || {
+                desktop
+                    .secret_lookup(&[("service", service), ("username", AGENT)])
+                    .expect("secret-tool runs")
+                    .filter(|v| !v.is_empty())
+            },
+        )
+        .await;
+    }
     app.kill();
     // The single-instance guard of the old process must be gone first.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let app = App::launch(&desktop).await.expect("app starts again");
-    app.wait_for_text("#agent-state", "Ready")
-        .await
-        .expect("the session resumed without a sign-in");
+    if let Err(e) = app.wait_for_text("#agent-state", "Ready").await {
+        let said = app.text("#signin-error").await.unwrap_or_default();
+        panic!("the session did not resume without a sign-in: {e:?}; the bar says: {said}");
+    }
     assert!(
         !app.is_displayed("#signin").await,
         "no sign-in form after the restart"

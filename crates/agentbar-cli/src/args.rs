@@ -75,6 +75,10 @@ pub struct Global {
     /// Log to stderr (AGENTBAR_LOG sets the filter).
     #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// Allow a plain http:// gateway, for a test gateway only: the password
+    /// and the session GUID then cross the network unencrypted.
+    #[arg(long, global = true)]
+    pub insecure_plain_http: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -210,6 +214,10 @@ pub enum Mode {
 pub struct Watch {
     #[command(flatten)]
     pub sign_in: SignInOpts,
+    /// Print the call's data in the state lines (left out by default: stdout
+    /// is often a log file); event lines are always printed as received.
+    #[arg(long)]
+    pub show_calldata: bool,
     /// How events arrive.
     #[arg(long, value_enum, default_value = "poll")]
     pub mode: Mode,
@@ -252,9 +260,10 @@ pub enum Calldata {
     Set {
         #[command(flatten)]
         call: CallId,
-        /// The value; when absent it is read from stdin (one trailing
-        /// newline dropped, unless --base64).
-        value: Option<String>,
+        /// Read the value from this file instead of stdin. The value is never
+        /// an argument: arguments are visible to every user in `ps`.
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
         /// Send the value Base64-encoded (isDataEncoded): for binary data.
         #[arg(long)]
         base64: bool,

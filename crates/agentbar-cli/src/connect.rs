@@ -33,13 +33,23 @@ pub fn agent(g: &Global) -> Result<String, Failure> {
     Ok(a.to_owned())
 }
 
-fn gateway_url(raw: &str) -> Result<String, Failure> {
+fn gateway_url(raw: &str, plain_http: bool) -> Result<String, Failure> {
     let mut u = url::Url::parse(raw.trim())
         .map_err(|e| Failure::usage(format!("bad gateway URL {raw}: {e}")))?;
-    if !matches!(u.scheme(), "https" | "http") {
-        return Err(Failure::usage(format!(
-            "bad gateway URL {raw}: use https://host:port"
-        )));
+    match u.scheme() {
+        "https" => {}
+        "http" if plain_http => {}
+        "http" => {
+            return Err(Failure::usage(format!(
+                "refusing the plain http:// gateway {raw}: the password would cross the network \
+                 in clear; use https:// (--insecure-plain-http allows it for a test gateway)"
+            )));
+        }
+        _ => {
+            return Err(Failure::usage(format!(
+                "bad gateway URL {raw}: use https://host:port"
+            )));
+        }
     }
     if u.path() == "/" || u.path().is_empty() {
         u.set_path(PREFIX);
@@ -64,14 +74,22 @@ pub fn client_config(g: &Global) -> Result<ClientConfig, Failure> {
         .gateways
         .iter()
         .filter(|s| !s.trim().is_empty())
-        .map(|s| gateway_url(s))
+        .map(|s| gateway_url(s, g.insecure_plain_http))
         .collect::<Result<Vec<_>, _>>()?;
     if gateways.is_empty() {
         return Err(Failure::usage(
             "no gateway: give --gateway URL or set AGENTBAR_GATEWAY",
         ));
     }
-    Ok(ClientConfig::new(agent, gateways, trust(g)?))
+    let mut cfg = ClientConfig::new(agent, gateways, trust(g)?);
+    if g.insecure_plain_http && cfg.gateways.iter().any(|u| u.starts_with("http://")) {
+        eprintln!(
+            "agentbar-cli: WARNING: --insecure-plain-http: the password and the session GUID \
+             cross the network unencrypted"
+        );
+        cfg.allow_plain_http = true;
+    }
+    Ok(cfg)
 }
 
 /// The password: the first line of stdin with `--password-stdin`, else

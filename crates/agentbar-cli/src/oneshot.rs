@@ -3,6 +3,7 @@
 //! auth mode) goes back to the keyring.
 
 use std::io::Read;
+use std::path::Path;
 
 use agentgateway::{Client, ClientError, Guid};
 use base64::Engine as _;
@@ -27,8 +28,8 @@ pub async fn run(g: &Global, cmd: &Command) -> Result<(), Failure> {
     }
     // Read stdin before anything is sent: a failure then changes nothing.
     let calldata = match cmd {
-        Command::Calldata(Calldata::Set { value, base64, .. }) => {
-            Some(calldata_value(value.as_deref(), *base64)?)
+        Command::Calldata(Calldata::Set { file, base64, .. }) => {
+            Some(calldata_value(file.as_deref(), *base64)?)
         }
         _ => None,
     };
@@ -69,25 +70,32 @@ async fn session_guid(agent: &str) -> Result<(Guid, Source), Failure> {
     }
 }
 
-fn calldata_value(arg: Option<&str>, base64: bool) -> Result<(String, bool), Failure> {
-    let bytes = match arg {
-        Some(v) => v.as_bytes().to_vec(),
+/// The call data to set: from `file`, else stdin; one trailing newline is
+/// dropped unless `base64`.
+fn calldata_value(file: Option<&Path>, base64: bool) -> Result<(String, bool), Failure> {
+    let mut bytes = match file {
+        Some(path) => std::fs::read(path).map_err(|e| {
+            Failure::usage(format!(
+                "cannot read the call data from {}: {e}",
+                path.display()
+            ))
+        })?,
         None => {
             let mut buf = Vec::new();
             std::io::stdin().read_to_end(&mut buf).map_err(|e| {
                 Failure::usage(format!("cannot read the call data from stdin: {e}"))
             })?;
-            if !base64 {
-                if buf.ends_with(b"\n") {
-                    buf.pop();
-                }
-                if buf.ends_with(b"\r") {
-                    buf.pop();
-                }
-            }
             buf
         }
     };
+    if !base64 {
+        if bytes.ends_with(b"\n") {
+            bytes.pop();
+        }
+        if bytes.ends_with(b"\r") {
+            bytes.pop();
+        }
+    }
     if base64 {
         return Ok((
             base64::engine::general_purpose::STANDARD.encode(&bytes),

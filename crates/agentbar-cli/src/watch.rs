@@ -21,21 +21,31 @@ use crate::args::{Global, Mode, Watch};
 use crate::connect::{self, Keyring};
 use crate::fail::{self, Failure};
 
-/// One event as a line: its fields as received, plus `"kind":"event"`.
+/// One event as a line: `{"kind":"event","event":…}` with the event exactly
+/// as received (the CLI's own field sits outside it, so no gateway field can
+/// collide with it).
 pub fn event_line(ev: &Event) -> String {
-    let mut m = match &ev.raw {
-        Value::Object(o) => o.clone(),
-        other => Map::from_iter([("event".to_owned(), other.clone())]),
-    };
-    m.insert("kind".into(), "event".into());
+    let m = Map::from_iter([
+        ("kind".to_owned(), Value::from("event")),
+        ("event".to_owned(), ev.raw.clone()),
+    ]);
     Value::Object(m).to_string()
 }
 
-/// The bar state as a line, plus `"kind":"state"`.
-pub fn state_line(s: &BarState) -> String {
+/// The bar state as a line, plus `"kind":"state"`. The call's data is left
+/// out unless `calldata` (stdout is often a log file); `calldataBytes` says
+/// how long it is.
+pub fn state_line(s: &BarState, calldata: bool) -> String {
     let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
         m.insert("kind".into(), "state".into());
+        if let Some(Value::Object(call)) = m.get_mut("call")
+            && !calldata
+            && let Some(data) = call.remove("calldata")
+        {
+            let bytes = data.as_str().map(str::len);
+            call.insert("calldataBytes".into(), bytes.into());
+        }
     }
     v.to_string()
 }
@@ -108,7 +118,7 @@ pub async fn run(g: &Global, w: &Watch) -> Result<(), Failure> {
         let line = match u {
             Some(Update::Event(e)) => event_line(&e),
             Some(Update::State(s)) => {
-                let line = state_line(&s);
+                let line = state_line(&s, w.show_calldata);
                 if let Some(why) = ended_by_gateway(&s.health) {
                     let _ = emit(&line);
                     break End::Gateway(why);
@@ -120,7 +130,7 @@ pub async fn run(g: &Global, w: &Watch) -> Result<(), Failure> {
                     "agentbar-cli: warning: output fell behind and skipped {missed} updates; \
                      the current state follows"
                 );
-                state_line(&session.state())
+                state_line(&session.state(), w.show_calldata)
             }
             Some(Update::Health(_) | Update::Guid(_)) => continue,
             None => break End::Gateway("the session stopped".into()),

@@ -189,11 +189,14 @@ impl Watch {
         }
     }
 
+    /// The next event line of `event_type`: the event as printed.
     async fn event(&mut self, event_type: &str) -> Value {
-        self.next(event_type, |v| {
-            v["kind"] == "event" && v["eventType"] == event_type
-        })
-        .await
+        let line = self
+            .next(event_type, |v| {
+                v["kind"] == "event" && v["event"]["eventType"] == event_type
+            })
+            .await;
+        line["event"].clone()
     }
 
     async fn state(&mut self, agent_state: &str) -> Value {
@@ -219,13 +222,9 @@ impl Watch {
     }
 }
 
-/// The event as the gateway emitted it, with the CLI's `kind` taken away.
+/// The event of an event line, which must be exactly what the gateway emitted.
 fn as_emitted(line: &Value) -> Value {
-    let mut v = line.clone();
-    if let Some(m) = v.as_object_mut() {
-        m.remove("kind");
-    }
-    v
+    line.get("event").cloned().unwrap_or_else(|| line.clone())
 }
 
 async fn eventually(what: &str, cond: impl FnMut() -> bool) {
@@ -482,7 +481,10 @@ async fn one_shot_commands_act_on_the_session_in_agentbar_guid() {
             .is_some_and(|c| c.phase == "talking")
     })
     .await;
-    ok(cmd(&["calldata", "set", "--callid", &callid, "order 4711"])).await;
+    let mut c = cmd(&["calldata", "set", "--callid", &callid]);
+    c.stdin(Stdio::piped());
+    let r = run(c, Some("order 4711")).await;
+    assert_eq!(r.code, Some(0), "{r:?}");
     assert_eq!(ctl.calldata(agent).as_deref(), Some("order 4711"));
     let out = ok(cmd(&["calldata", "get", "--callid", &callid])).await;
     assert_eq!(out, "order 4711\n");
@@ -491,8 +493,16 @@ async fn one_shot_commands_act_on_the_session_in_agentbar_guid() {
     let r = run(c, Some("from stdin\n")).await;
     assert_eq!(r.code, Some(0), "{r:?}");
     assert_eq!(ctl.calldata(agent).as_deref(), Some("from stdin"));
+    let file = gw.dir.path().join("calldata.bin");
+    std::fs::write(&file, "grüße").expect("write");
     ok(cmd(&[
-        "calldata", "set", "--callid", &callid, "--base64", "grüße",
+        "calldata",
+        "set",
+        "--callid",
+        &callid,
+        "--base64",
+        "--file",
+        &file.to_string_lossy(),
     ]))
     .await;
     assert_eq!(ctl.calldata(agent).as_deref(), Some("grüße"));
@@ -745,4 +755,123 @@ async fn keyring_carries_the_session_from_sign_in_to_watch_and_the_one_shot_comm
     let r = run(cmd(&["status"]), None).await;
     assert_eq!(r.code, Some(4), "{r:?}");
     keyring.stop().await;
+}
+
+#[tokio::test]
+async fn closing_the_terminal_or_sigquit_signs_out() {
+    let gw = Gateway::start(common::quick_config()).await;
+    let ctl = gw.sim.control();
+    for (agent, sig) in [("101", Signal::SIGHUP), ("102", Signal::SIGQUIT)] {
+        let mut w = gw.watch(agent, &[]);
+        w.state("idle").await;
+        w.signal(sig);
+        let (code, stderr) = w.exit().await;
+        assert_eq!(code, Some(0), "{sig:?}: {stderr}");
+        assert!(
+            !ctl.agent_state(agent).expect("agent").signed_in,
+            "{sig:?} signs out"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_signal_during_sign_in_lets_the_answer_arrive_then_signs_out() {
+    let gw = Gateway::start(SimConfig {
+        signin_delay: Duration::from_secs(4),
+        ..common::quick_config()
+    })
+    .await;
+    let ctl = gw.sim.control();
+    let w = gw.watch("103", &[]);
+    // The sign-in is on its way: the gateway takes 4 s to answer it.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        ctl.agent_state("103").is_none_or(|a| !a.signed_in),
+        "still signing in"
+    );
+    w.signal(Signal::SIGTERM);
+    let (code, stderr) = w.exit().await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("signing out once"), "{stderr}");
+    let agent = ctl.agent_state("103").expect("agent");
+    assert!(!agent.signed_in, "signed out after the answer: {agent:?}");
+}
+
+#[tokio::test]
+async fn plain_http_is_refused_unless_asked_for_loudly() {
+    let gw = Gateway::start(common::quick_config()).await;
+    let mut c = gw.bare();
+    c.args(["sign-in", "--phone", "7001", "--agent", "101"])
+        .args(["--gateway", "http://127.0.0.1:9/"])
+        .env("AGENTBAR_PASSWORD", "Agent#101");
+    let r = run(c, None).await;
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("plain http://"), "{r:?}");
+
+    let plain = common::start(SimConfig {
+        tls: agentgateway_sim::TlsMode::PlainHttp,
+        ..common::quick_config()
+    })
+    .await;
+    let mut c = gw.bare();
+    c.args(["watch", "--phone", "7001", "--agent", "101"])
+        .args(["--gateway", &plain.gateway_url(), "--insecure-plain-http"])
+        .env("AGENTBAR_PASSWORD", "Agent#101");
+    let mut w = Watch::spawn(c);
+    w.state("idle").await;
+    w.signal(Signal::SIGTERM);
+    let (code, stderr) = w.exit().await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("WARNING") && stderr.contains("unencrypted"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn lines_print_events_exactly_and_keep_calldata_off_stdout() {
+    let gw = Gateway::start(common::quick_config()).await;
+    let ctl = gw.sim.control();
+    let mut w = gw.watch("104", &[]);
+    w.state("idle").await;
+    // A gateway field named like the CLI's own.
+    let odd = serde_json::json!({
+        "eventType": "AgentOther_Note",
+        "workNo": "104",
+        "kind": "gateway-kind",
+        "event": "gateway-event",
+        "content": {"note": "x"}
+    });
+    ctl.inject("104", odd.clone()).expect("inject");
+    let seen = w.event("AgentOther_Note").await;
+    assert_eq!(seen, odd, "printed exactly as received");
+
+    let secret = "card 4111-1111-1111-1111";
+    ctl.ring(
+        "104",
+        Ring {
+            calldata: Some(secret.into()),
+            ..Ring::default()
+        },
+    )
+    .expect("ring");
+    w.event("AgentEvent_Ringing").await;
+    let state = w
+        .next("a state line with the call data's length", |v| {
+            v["kind"] == "state" && v["call"]["calldataBytes"].as_u64() == Some(secret.len() as u64)
+        })
+        .await;
+    assert!(!state.to_string().contains(secret), "{state}");
+    assert!(
+        w.seen
+            .iter()
+            .filter(|v| v["kind"] == "state")
+            .all(|v| !v.to_string().contains(secret)),
+        "no state line holds the call data"
+    );
+    ctl.customer_hang_up("104").expect("hang up");
+    w.state("idle").await;
+    w.signal(Signal::SIGTERM);
+    let (code, _) = w.exit().await;
+    assert_eq!(code, Some(0));
 }

@@ -202,6 +202,30 @@ fn rustls_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a ru
     None
 }
 
+/// Largest gateway answer read: a few times the largest legal one (an event
+/// or 16 KB of call data in JSON, escaped). Anything longer is malformed.
+pub const MAX_ANSWER_BYTES: usize = 256 * 1024;
+
+/// Reads an answer's body, at most `limit` bytes: a broken gateway or proxy
+/// cannot make the client buffer more.
+async fn read_bounded(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, ClientError> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(ClientError::Malformed {
+            detail: format!("the answer is larger than {limit} bytes"),
+        });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(ClientError::from_reqwest)? {
+        if body.len() + chunk.len() > limit {
+            return Err(ClientError::Malformed {
+                detail: format!("the answer is larger than {limit} bytes"),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// How to reach the gateway(s).
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -215,6 +239,9 @@ pub struct ClientConfig {
     pub hold_time: Duration,
     /// Time limit for every other call.
     pub request_timeout: Duration,
+    /// Allow `http://` gateway URLs (a test gateway only: the password and
+    /// the GUID then cross the network in clear). Off by default.
+    pub allow_plain_http: bool,
 }
 
 impl ClientConfig {
@@ -226,6 +253,7 @@ impl ClientConfig {
             trust,
             hold_time: Duration::from_secs(10),
             request_timeout: Duration::from_secs(10),
+            allow_plain_http: false,
         }
     }
 
@@ -447,9 +475,30 @@ impl Client {
                 "at least one gateway URL is needed".into(),
             ));
         }
+        for url in &cfg.gateways {
+            let https = url
+                .get(..8)
+                .is_some_and(|p| p.eq_ignore_ascii_case("https://"));
+            let http = url
+                .get(..7)
+                .is_some_and(|p| p.eq_ignore_ascii_case("http://"));
+            let allowed = https || (http && cfg.allow_plain_http);
+            if !allowed {
+                return Err(ClientError::InvalidArgument(if http {
+                    "plain http:// gateway URLs are refused: use https://".into()
+                } else {
+                    "a gateway URL must start with https://".into()
+                }));
+            }
+        }
         let tls = cfg.trust.client_config().map_err(Arc::new)?;
+        // The interface has no redirects: a 3xx is an error, never followed
+        // (following one could send the Guid header, or replay the sign-in
+        // body with the password, somewhere else).
         let http = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(!cfg.allow_plain_http)
             .connect_timeout(Duration::from_secs(5))
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
@@ -484,7 +533,6 @@ impl Client {
         &gws[self.gateway_index() % gws.len()]
     }
 
-    /// Moves to the next gateway in the list (wrapping); returns its index.
     /// Moves to gateway `index` of the configured list (wrapping).
     pub fn use_gateway(&self, index: usize) {
         let n = self.inner.cfg.gateways.len().max(1);
@@ -571,7 +619,7 @@ impl Client {
         if status != 200 {
             return Err(ClientError::HttpStatus { status });
         }
-        let bytes = resp.bytes().await.map_err(ClientError::from_reqwest)?;
+        let bytes = read_bounded(resp, MAX_ANSWER_BYTES).await?;
         let envelope = Envelope::parse(&bytes).ok_or_else(|| ClientError::Malformed {
             detail: format!("not a JSON answer with a retcode ({} bytes)", bytes.len()),
         })?;

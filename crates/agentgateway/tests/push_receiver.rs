@@ -1092,3 +1092,126 @@ async fn slow_senders_in_a_crowd_do_not_starve_good_pushes_and_deliver_nothing()
         "still serving"
     );
 }
+
+#[tokio::test]
+async fn a_retry_that_carries_more_events_delivers_each_event_once() {
+    let mut f = fixture().await;
+    let body = |types: &[(&str, Option<u64>)]| {
+        let list: Vec<Value> = types
+            .iter()
+            .map(|(t, at)| match at {
+                Some(at) => {
+                    json!({"eventType": t, "workNo": AGENT, "content": null, "eventGenTime": at})
+                }
+                None => json!({"eventType": t, "workNo": AGENT, "content": null}),
+            })
+            .collect();
+        json!({"workNo": AGENT, "eventList": list}).to_string()
+    };
+    for stamp in [None, Some(10)] {
+        let at = |n: u64| stamp.map(|s| s + n);
+        // [E1] accepted, its answer lost; the gateway retries with [E1, E2],
+        // then (lost again) with [E1, E2, E3].
+        let e1 = ("AgentEvent_Ringing", at(0));
+        let e2 = ("AgentEvent_Talking", at(1));
+        let e3 = ("AgentState_Busy", at(2));
+        assert_eq!(f.push(body(&[e1])).await.body, SUCCESS);
+        assert_eq!(f.push(body(&[e1, e2])).await.body, SUCCESS);
+        assert_eq!(f.push(body(&[e1, e2, e3])).await.body, SUCCESS);
+        assert_eq!(
+            f.delivered(),
+            [
+                vec!["AgentEvent_Ringing"],
+                vec!["AgentEvent_Talking"],
+                vec!["AgentState_Busy"]
+            ],
+            "eventGenTime: {stamp:?}"
+        );
+    }
+}
+
+/// A connection from `source` (another loopback address: another host as
+/// far as the receiver can tell) that finished its TLS handshake.
+async fn tls_from(
+    f: &Fixture,
+    source: std::net::IpAddr,
+) -> Option<tokio_rustls::client::TlsStream<TcpStream>> {
+    let socket = tokio::net::TcpSocket::new_v4().ok()?;
+    socket.bind(std::net::SocketAddr::new(source, 0)).ok()?;
+    let tcp = socket.connect(f.receiver.local_addr()).await.ok()?;
+    let name = ServerName::try_from("127.0.0.1").expect("name");
+    tls_connector(f.receiver.cert_pem(), &[&rustls::version::TLS13])
+        .connect(name, tcp)
+        .await
+        .ok()
+}
+
+#[tokio::test]
+async fn refused_requests_from_elsewhere_cannot_keep_pushes_out() {
+    // The default limits: 64 connections in all.
+    let mut f = fixture().await;
+    let attacker: std::net::IpAddr = [127, 0, 0, 2].into();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut attack = tokio::task::JoinSet::new();
+    let mut connected = 0;
+    for i in 0..128 {
+        let stream = tls_from(&f, attacker).await;
+        connected += usize::from(stream.is_some());
+        let stop = stop.clone();
+        attack.spawn(async move {
+            let Some(mut s) = stream else { return 0u32 };
+            let mut sent = 0;
+            if i % 2 == 0 {
+                // Idle after the handshake: holds a connection, sends nothing.
+                stop.cancelled().await;
+                return sent;
+            }
+            // A POST without service_token every 300 ms on a kept-alive connection.
+            let head = format!(
+                "POST {DEFAULT_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+                 Guid: {GUID}\r\nContent-Length: 2\r\n\r\n{{}}"
+            );
+            loop {
+                if s.write_all(head.as_bytes()).await.is_err() {
+                    return sent;
+                }
+                sent += 1;
+                let mut buf = [0u8; 1024];
+                let read = tokio::time::timeout(Duration::from_millis(300), s.read(&mut buf)).await;
+                if let Ok(Ok(0) | Err(_)) = read {
+                    return sent;
+                }
+                tokio::select! {
+                    _ = stop.cancelled() => return sent,
+                    _ = tokio::time::sleep(Duration::from_millis(300)) => {}
+                }
+            }
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The gateway's pushes still get through at once.
+    let mut slowest = Duration::ZERO;
+    for n in 0..5 {
+        let started = std::time::Instant::now();
+        let answer = tokio::time::timeout(
+            Duration::from_secs(5),
+            f.push(batch(&[&format!("AgentTest_Push{n}")])),
+        )
+        .await
+        .expect("a push is answered during the attack");
+        assert_eq!(answer.body, SUCCESS);
+        slowest = slowest.max(started.elapsed());
+    }
+    eprintln!("slowest push during the attack: {slowest:?}");
+    assert!(slowest < Duration::from_secs(1), "{slowest:?}");
+    assert_eq!(f.delivered().len(), 5);
+    stop.cancel();
+    while attack.join_next().await.is_some() {}
+    // A refused request closed its connection: each got one answer at most.
+    let refused = f.receiver.stats().refused;
+    assert!(refused > 0, "the attack was answered");
+    assert!(
+        refused as usize <= connected,
+        "{refused} answers on {connected} connections"
+    );
+}

@@ -184,11 +184,17 @@ impl GuidFollower {
         guid.mark_changed();
         let (forget, mut forget_rx) = mpsc::channel::<oneshot::Sender<Result<(), StoreError>>>(1);
         let task = tokio::spawn(async move {
+            // Without its handle the follower goes on until the session is
+            // gone: the end of a session still deletes the kept GUID.
+            let mut handle = true;
             loop {
                 tokio::select! {
                     biased;
-                    done = forget_rx.recv() => {
-                        let Some(done) = done else { return };
+                    done = forget_rx.recv(), if handle => {
+                        let Some(done) = done else {
+                            handle = false;
+                            continue;
+                        };
                         let _ = done.send(kept.forget().await);
                         return;
                     }

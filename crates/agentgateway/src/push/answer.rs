@@ -152,11 +152,13 @@ impl Refusal {
             Self::Busy | Self::Stopped => {
                 headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
             }
-            // The rest of an oversized or stalled body is not worth reading.
-            Self::TooLarge | Self::BodyTimeout | Self::BodyAborted => {
-                headers.insert(CONNECTION, HeaderValue::from_static("close"));
-            }
             _ => {}
+        }
+        // A refused request does not keep its connection: a sender without
+        // the credentials (or an oversized or stalled body) cannot hold a
+        // connection slot by sending refused requests on it.
+        if !matches!(self, Self::Busy | Self::Stopped | Self::MethodNotAllowed) {
+            headers.insert(CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }

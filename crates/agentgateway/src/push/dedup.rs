@@ -1,26 +1,27 @@
-//! Exactly-once delivery of pushed batches.
+//! Exactly-once delivery of pushed events, whatever the batching of retries.
 //!
 //! The gateway repeats a POST it believes failed (our answer was lost, or
-//! timed out on its side). The protocol carries no event or batch IDs, so a
-//! repeat is recognised by its content: a SHA-256 fingerprint of the batch's
-//! canonical `eventList` (object keys sorted, so formatting and key order do
-//! not matter), keyed by the session so a batch from an earlier sign-in never
-//! hides one from a later sign-in. Fingerprints of delivered batches are kept
-//! in a small bounded set for a time window; a repeat is answered with
-//! success and not delivered again.
+//! timed out on its side), and a repeat may carry more than the original:
+//! `[E1]` accepted, its answer lost, then `[E1, E2]`. The protocol carries no
+//! event IDs, so an event is recognised by its content: a SHA-256 fingerprint
+//! of its canonical JSON (object keys sorted, so formatting and key order do
+//! not matter), keyed by the session so an event of an earlier sign-in never
+//! hides one of a later sign-in. The fingerprints of the events delivered
+//! last are kept in order ([`DeliveredTail`], bounded in count and time). A
+//! batch that starts with events already delivered has that part dropped and
+//! only the rest delivered; a batch that is all old is answered with success
+//! and not delivered again.
 //!
-//! The trade-off: two genuinely identical batches are indistinguishable from
-//! a repeat. Newer gateway releases put `eventGenTime` (epoch ms) in every
-//! event, which makes genuine twins practically impossible, so such a batch
-//! is remembered for the whole window. A batch without any `eventGenTime`
-//! (older releases) can genuinely recur: `AgentState_Ready`, then
-//! `AgentState_Busy`, then `AgentState_Ready` again a minute later. Such a
-//! batch is therefore only treated as a repeat while it is still the latest
-//! batch delivered: a gateway repeats a batch before sending the next one
-//! (otherwise it would break its own ordering), so the repeat of a lost
-//! answer always matches the latest batch. What remains undetectable is the
-//! same timestamp-less batch delivered twice in a row for real, within the
-//! window, which the agent states in the catalogue do not produce.
+//! Which overlaps count: the gateway sends in order and repeats from its
+//! first unacknowledged event, so a repeat's old part is the tail of what was
+//! delivered. That rule alone recognises a repeat of timestamp-less events
+//! (`AgentState_Ready`, later `AgentState_Ready` again is genuine: it is not
+//! the tail any more once something came between). Newer gateway releases
+//! put `eventGenTime` (epoch ms) in every event, which makes genuine twins
+//! practically impossible, so a batch of such events is also recognised as
+//! old anywhere in the window (a retry split differently from the original).
+//! What remains undetectable is the same timestamp-less event delivered twice
+//! in a row for real, which the agent states in the catalogue do not produce.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -31,31 +32,25 @@ use sha2::{Digest, Sha256};
 /// Default time a delivered batch is remembered.
 pub const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(300);
 
-/// Default number of delivered batches remembered.
-pub const DEFAULT_DUPLICATE_CAPACITY: usize = 256;
+/// Default number of delivered events remembered.
+pub const DEFAULT_DUPLICATE_CAPACITY: usize = 1024;
 
-/// SHA-256 of a batch: the session it was accepted for, the agent, and the
-/// canonical form of its events.
+/// SHA-256 of one event of a session's agent.
 pub(crate) type Fingerprint = [u8; 32];
 
-/// Fingerprint of `events` accepted for `work_no` in session `session_id`.
-pub(crate) fn fingerprint(session_id: u64, work_no: &str, events: &[Value]) -> Fingerprint {
+/// Fingerprint of `event` accepted for `work_no` in session `session_id`.
+pub(crate) fn fingerprint(session_id: u64, work_no: &str, event: &Value) -> Fingerprint {
     let mut hash = Sha256::new();
-    hash.update(b"agentbar-push-batch-v1\0");
+    hash.update(b"agentbar-push-event-v2\0");
     hash.update(session_id.to_be_bytes());
     write_str(&mut hash, work_no);
-    hash.update((events.len() as u64).to_be_bytes());
-    for event in events {
-        write_canonical(&mut hash, event);
-    }
+    write_canonical(&mut hash, event);
     hash.finalize().into()
 }
 
-/// True when any event carries the gateway's generation time.
-pub(crate) fn has_generation_time(events: &[Value]) -> bool {
-    events
-        .iter()
-        .any(|e| e.get("eventGenTime").is_some_and(|t| !t.is_null()))
+/// Whether an event carries the gateway's generation time.
+pub(crate) fn is_timestamped(event: &Value) -> bool {
+    event.get("eventGenTime").is_some_and(|t| !t.is_null())
 }
 
 fn write_str(hash: &mut Sha256, s: &str) {
@@ -99,22 +94,28 @@ fn write_canonical(hash: &mut Sha256, value: &Value) {
     }
 }
 
-/// The recently delivered batches, oldest first.
+/// The events delivered last, oldest first.
 #[derive(Debug)]
-pub(crate) struct RecentBatches {
+pub(crate) struct DeliveredTail {
     window: Duration,
     capacity: usize,
     entries: VecDeque<Entry>,
 }
 
-#[derive(Debug)]
-struct Entry {
-    fingerprint: Fingerprint,
-    delivered_at: Instant,
-    timestamped: bool,
+/// One event of a batch as the tail sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Seen {
+    pub fingerprint: Fingerprint,
+    pub timestamped: bool,
 }
 
-impl RecentBatches {
+#[derive(Debug)]
+struct Entry {
+    seen: Seen,
+    delivered_at: Instant,
+}
+
+impl DeliveredTail {
     pub(crate) fn new(window: Duration, capacity: usize) -> Self {
         Self {
             window,
@@ -123,23 +124,41 @@ impl RecentBatches {
         }
     }
 
-    /// True when a batch with this fingerprint was delivered within the
-    /// window (and, for a batch without timestamps, is still the latest).
-    pub(crate) fn is_repeat(&mut self, fingerprint: &Fingerprint, now: Instant) -> bool {
+    /// How many events at the start of `batch` were delivered already (see
+    /// the module docs for which overlaps count).
+    pub(crate) fn delivered_prefix(&mut self, batch: &[Seen], now: Instant) -> usize {
         self.expire(now);
-        self.entries.iter().any(|e| e.fingerprint == *fingerprint)
+        let n = self.entries.len();
+        let mut best = 0;
+        for start in 0..n {
+            let mut k = 0;
+            while k < batch.len()
+                && start + k < n
+                && self.entries[start + k].seen.fingerprint == batch[k].fingerprint
+            {
+                k += 1;
+            }
+            if k == 0 {
+                continue;
+            }
+            let is_tail = start + k == n;
+            let stamped_and_all_old = k == batch.len() && batch[..k].iter().all(|s| s.timestamped);
+            if is_tail || stamped_and_all_old {
+                best = best.max(k);
+            }
+        }
+        best
     }
 
-    /// Records a delivered batch.
-    pub(crate) fn remember(&mut self, fingerprint: Fingerprint, timestamped: bool, now: Instant) {
+    /// Records delivered events, in order.
+    pub(crate) fn remember(&mut self, delivered: &[Seen], now: Instant) {
         self.expire(now);
-        // A timestamp-less batch is a repeat only while it is the latest.
-        self.entries.retain(|e| e.timestamped);
-        self.entries.push_back(Entry {
-            fingerprint,
-            delivered_at: now,
-            timestamped,
-        });
+        for seen in delivered {
+            self.entries.push_back(Entry {
+                seen: *seen,
+                delivered_at: now,
+            });
+        }
         while self.entries.len() > self.capacity {
             self.entries.pop_front();
         }
@@ -166,21 +185,33 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn events(v: Value) -> Vec<Value> {
-        match v {
-            Value::Array(items) => items,
-            other => vec![other],
+    fn seen(events: &[Value]) -> Vec<Seen> {
+        events
+            .iter()
+            .map(|e| Seen {
+                fingerprint: fingerprint(1, "291", e),
+                timestamped: is_timestamped(e),
+            })
+            .collect()
+    }
+
+    fn ev(kind: &str, at: Option<u64>) -> Value {
+        match at {
+            Some(t) => {
+                json!({"eventType": kind, "workNo": "291", "content": null, "eventGenTime": t})
+            }
+            None => json!({"eventType": kind, "workNo": "291", "content": null}),
         }
     }
 
     #[test]
     fn fingerprint_ignores_key_order_and_formatting() {
-        let a: Vec<Value> = serde_json::from_str(
-            r#"[{"eventType":"AgentEvent_Ringing","workNo":"291","content":{"callid":"1","caller":"555"}}]"#,
+        let a: Value = serde_json::from_str(
+            r#"{"eventType":"AgentEvent_Ringing","workNo":"291","content":{"callid":"1","caller":"555"}}"#,
         )
         .expect("json");
-        let b: Vec<Value> = serde_json::from_str(
-            r#"[ { "content" : { "caller":"555", "callid":"1" }, "workNo":"291", "eventType":"AgentEvent_Ringing" } ]"#,
+        let b: Value = serde_json::from_str(
+            r#" { "content" : { "caller":"555", "callid":"1" }, "workNo":"291", "eventType":"AgentEvent_Ringing" } "#,
         )
         .expect("json");
         assert_eq!(fingerprint(1, "291", &a), fingerprint(1, "291", &b));
@@ -188,86 +219,115 @@ mod tests {
 
     #[test]
     fn fingerprint_separates_what_matters() {
-        let base = events(json!([{"eventType":"AgentState_Ready","workNo":"291","content":null}]));
+        let base = json!({"eventType":"AgentState_Ready","workNo":"291","content":null});
         let fp = fingerprint(1, "291", &base);
         assert_ne!(fp, fingerprint(2, "291", &base), "other session");
         assert_ne!(fp, fingerprint(1, "292", &base), "other agent");
-        let other = events(json!([{"eventType":"AgentState_Busy","workNo":"291","content":null}]));
+        let other = json!({"eventType":"AgentState_Busy","workNo":"291","content":null});
         assert_ne!(fp, fingerprint(1, "291", &other));
-        let twice = [base[0].clone(), base[0].clone()];
-        assert_ne!(fp, fingerprint(1, "291", &twice), "count matters");
         // Tagging keeps a string "1" apart from the number 1, and "ab"+"c" from "a"+"bc".
         assert_ne!(
-            fingerprint(1, "291", &[json!({"eventType":"x","content":"1"})]),
-            fingerprint(1, "291", &[json!({"eventType":"x","content":1})])
+            fingerprint(1, "291", &json!({"eventType":"x","content":"1"})),
+            fingerprint(1, "291", &json!({"eventType":"x","content":1}))
         );
         assert_ne!(
-            fingerprint(1, "291", &[json!({"eventType":"x","content":["ab","c"]})]),
-            fingerprint(1, "291", &[json!({"eventType":"x","content":["a","bc"]})])
+            fingerprint(1, "291", &json!({"eventType":"x","content":["ab","c"]})),
+            fingerprint(1, "291", &json!({"eventType":"x","content":["a","bc"]}))
         );
     }
 
     #[test]
-    fn a_repeat_within_the_window_is_recognised() {
-        let mut recent = RecentBatches::new(Duration::from_secs(60), 8);
+    fn a_retry_with_more_events_delivers_only_the_new_ones() {
+        let mut tail = DeliveredTail::new(Duration::from_secs(60), 64);
         let t0 = Instant::now();
-        let fp = [1u8; 32];
-        assert!(!recent.is_repeat(&fp, t0));
-        recent.remember(fp, true, t0);
-        assert!(recent.is_repeat(&fp, t0 + Duration::from_secs(59)));
-        assert!(!recent.is_repeat(&fp, t0 + Duration::from_secs(60)));
-        assert_eq!(recent.len(), 0);
+        for stamp in [None, Some(1)] {
+            let e1 = ev("AgentEvent_Ringing", stamp);
+            let e2 = ev("AgentEvent_Talking", stamp.map(|t| t + 1));
+            let e3 = ev("AgentState_Busy", stamp.map(|t| t + 2));
+            let first = seen(std::slice::from_ref(&e1));
+            assert_eq!(tail.delivered_prefix(&first, t0), 0);
+            tail.remember(&first, t0);
+            // The answer was lost; the retry carries E1 and E2.
+            let retry = seen(&[e1.clone(), e2.clone()]);
+            assert_eq!(tail.delivered_prefix(&retry, t0), 1);
+            tail.remember(&retry[1..], t0);
+            // And once more with E3.
+            let again = seen(&[e1, e2, e3]);
+            assert_eq!(tail.delivered_prefix(&again, t0), 2);
+            tail.remember(&again[2..], t0);
+        }
     }
 
     #[test]
-    fn timestamped_batches_are_remembered_across_later_batches() {
-        let mut recent = RecentBatches::new(Duration::from_secs(60), 8);
+    fn a_repeat_within_the_window_is_recognised_and_then_forgotten() {
+        let mut tail = DeliveredTail::new(Duration::from_secs(60), 8);
         let t0 = Instant::now();
-        recent.remember([1; 32], true, t0);
-        recent.remember([2; 32], true, t0);
-        recent.remember([3; 32], false, t0);
-        assert!(recent.is_repeat(&[1; 32], t0));
-        assert!(recent.is_repeat(&[2; 32], t0));
-        assert!(recent.is_repeat(&[3; 32], t0));
+        let batch = seen(&[ev("AgentEvent_Ringing", Some(5))]);
+        tail.remember(&batch, t0);
+        assert_eq!(
+            tail.delivered_prefix(&batch, t0 + Duration::from_secs(59)),
+            1
+        );
+        assert_eq!(
+            tail.delivered_prefix(&batch, t0 + Duration::from_secs(60)),
+            0
+        );
+        assert_eq!(tail.len(), 0);
     }
 
     #[test]
-    fn a_timestamp_less_batch_is_a_repeat_only_while_latest() {
+    fn timestamped_events_are_recognised_anywhere_in_the_window() {
+        let mut tail = DeliveredTail::new(Duration::from_secs(60), 64);
+        let t0 = Instant::now();
+        let (a, b, c) = (ev("A_x", Some(1)), ev("B_x", Some(2)), ev("C_x", Some(3)));
+        tail.remember(&seen(&[a.clone(), b.clone(), c]), t0);
+        // Split differently from the original: all old.
+        assert_eq!(
+            tail.delivered_prefix(&seen(std::slice::from_ref(&a)), t0),
+            1
+        );
+        assert_eq!(tail.delivered_prefix(&seen(&[a, b]), t0), 2);
+    }
+
+    #[test]
+    fn a_timestamp_less_event_is_old_only_in_the_tail() {
         // Ready, Busy, Ready: the second Ready is genuine and must be delivered.
-        let mut recent = RecentBatches::new(Duration::from_secs(60), 8);
+        let mut tail = DeliveredTail::new(Duration::from_secs(60), 64);
         let t0 = Instant::now();
-        let (ready, busy) = ([7u8; 32], [8u8; 32]);
-        recent.remember(ready, false, t0);
-        assert!(
-            recent.is_repeat(&ready, t0),
+        let ready = seen(&[ev("AgentState_Ready", None)]);
+        let busy = seen(&[ev("AgentState_Busy", None)]);
+        tail.remember(&ready, t0);
+        assert_eq!(
+            tail.delivered_prefix(&ready, t0),
+            1,
             "lost answer, repeated at once"
         );
-        recent.remember(busy, false, t0);
-        assert!(!recent.is_repeat(&ready, t0));
-        assert!(recent.is_repeat(&busy, t0));
+        tail.remember(&busy, t0);
+        assert_eq!(tail.delivered_prefix(&ready, t0), 0);
+        assert_eq!(tail.delivered_prefix(&busy, t0), 1);
     }
 
     #[test]
-    fn the_set_is_bounded() {
-        let mut recent = RecentBatches::new(Duration::from_secs(60), 3);
+    fn the_tail_is_bounded() {
+        let mut tail = DeliveredTail::new(Duration::from_secs(60), 3);
         let t0 = Instant::now();
-        for i in 0..10u8 {
-            recent.remember([i; 32], true, t0);
+        for i in 0..10u64 {
+            tail.remember(&seen(&[ev("E_x", Some(i))]), t0);
         }
-        assert_eq!(recent.len(), 3);
-        assert!(recent.is_repeat(&[9; 32], t0));
-        assert!(recent.is_repeat(&[7; 32], t0));
-        assert!(!recent.is_repeat(&[6; 32], t0));
+        assert_eq!(tail.len(), 3);
+        assert_eq!(tail.delivered_prefix(&seen(&[ev("E_x", Some(9))]), t0), 1);
+        assert_eq!(tail.delivered_prefix(&seen(&[ev("E_x", Some(7))]), t0), 1);
+        assert_eq!(tail.delivered_prefix(&seen(&[ev("E_x", Some(6))]), t0), 0);
     }
 
     #[test]
     fn generation_time_is_detected() {
-        assert!(has_generation_time(&events(json!([
-            {"eventType":"a"},
-            {"eventType":"b","eventGenTime":1_700_000_000_000u64}
-        ]))));
-        assert!(!has_generation_time(&events(json!([
-            {"eventType":"a","eventGenTime":null}
-        ]))));
+        assert!(is_timestamped(
+            &json!({"eventType":"b","eventGenTime":1_700_000_000_000u64})
+        ));
+        assert!(!is_timestamped(
+            &json!({"eventType":"a","eventGenTime":null})
+        ));
+        assert!(!is_timestamped(&json!({"eventType":"a"})));
     }
 }

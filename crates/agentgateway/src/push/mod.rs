@@ -22,16 +22,22 @@
 //! 5. body within the size limit (413) and read within the timeout (408);
 //! 6. JSON no deeper than the limit, of the shape `{"workNo", "eventList":
 //!    [{"eventType": string, ...}]}` (400), `workNo` is the agent (403);
-//! 7. not a repeat of a recently delivered batch (a repeat is answered with
-//!    success and not delivered again; `dedup.rs` explains how a repeat is
-//!    recognised and what that costs);
+//! 7. events already delivered (a retry of a batch whose answer was lost,
+//!    possibly with more events) are dropped, the rest delivered; a batch
+//!    that is all old is answered with success (`dedup.rs` explains how an
+//!    old event is recognised and what that costs);
 //! 8. the engine's queue takes the whole batch within a short wait, else 503
 //!    so the gateway repeats it later. A batch is delivered whole or not at
 //!    all, and nothing from a refused request is ever delivered.
 //!
-//! Slow or hostile senders: TLS handshake, request headers and body each
-//! have the read timeout; at most `max_connections` connections are served
-//! at once, further ones wait in the listen backlog until one finishes. Logs
+//! Slow or hostile senders: the TLS handshake has its own short timeout,
+//! request headers and body each have the read timeout; a refused request
+//! closes its connection; one peer address holds at most
+//! `max_connections_per_peer` connections (more are closed at once), and a
+//! connection lives at most `max_connection_age`; at most `max_connections`
+//! connections are served at once, further ones wait in the listen backlog
+//! until one finishes. So refused or malformed requests from elsewhere
+//! cannot keep the gateway's pushes out. Logs
 //! carry peers, retcodes, event types and counts: never the `Guid`, the
 //! token or event content.
 
@@ -76,7 +82,7 @@ pub use dedup::{DEFAULT_DUPLICATE_CAPACITY, DEFAULT_DUPLICATE_WINDOW};
 pub use tls::{TlsIdentity, TlsSource};
 
 use credentials::CredentialError;
-use dedup::RecentBatches;
+use dedup::{DeliveredTail, Seen};
 
 /// The seed's reference path for the push callback.
 pub const DEFAULT_PATH: &str = "/service-cloud/rest/cc-ai/v1/agentevent/pushresult";
@@ -90,6 +96,15 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Default number of connections served at once.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
+
+/// Default number of connections one peer address may hold at once.
+pub const DEFAULT_MAX_CONNECTIONS_PER_PEER: usize = 8;
+
+/// Default time allowed for the TLS handshake.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Default longest life of one connection (it then closes after its current request).
+pub const DEFAULT_MAX_CONNECTION_AGE: Duration = Duration::from_secs(120);
 
 /// Default time a push waits for room in the engine's queue before it is
 /// answered 503.
@@ -123,6 +138,12 @@ pub struct PushConfig {
     pub read_timeout: Duration,
     /// Connections served at once; further ones wait in the listen backlog.
     pub max_connections: usize,
+    /// Connections one peer address may hold at once; more are closed.
+    pub max_connections_per_peer: usize,
+    /// Time allowed for the TLS handshake.
+    pub handshake_timeout: Duration,
+    /// Longest life of one connection.
+    pub max_connection_age: Duration,
     /// Time a push waits for room in the engine's queue before 503.
     pub queue_wait: Duration,
     /// How long a delivered batch is remembered to recognise a repeat.
@@ -146,6 +167,9 @@ impl Default for PushConfig {
             max_json_depth: DEFAULT_MAX_JSON_DEPTH,
             read_timeout: DEFAULT_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_peer: DEFAULT_MAX_CONNECTIONS_PER_PEER,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            max_connection_age: DEFAULT_MAX_CONNECTION_AGE,
             queue_wait: DEFAULT_QUEUE_WAIT,
             duplicate_window: DEFAULT_DUPLICATE_WINDOW,
             duplicate_capacity: DEFAULT_DUPLICATE_CAPACITY,
@@ -341,7 +365,47 @@ pub async fn serve(
 struct Server {
     acceptor: TlsAcceptor,
     max_connections: usize,
+    max_per_peer: usize,
+    peers: Arc<Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
     shared: Arc<Shared>,
+}
+
+/// One connection counted against its peer; the count drops with it.
+struct PeerSlot {
+    peers: Arc<Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+    ip: std::net::IpAddr,
+}
+
+impl PeerSlot {
+    /// A slot for `ip`, or `None` when it holds `max` connections already.
+    fn take(
+        peers: &Arc<Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+        ip: std::net::IpAddr,
+        max: usize,
+    ) -> Option<PeerSlot> {
+        let mut map = peers.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = map.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(PeerSlot {
+            peers: Arc::clone(peers),
+            ip,
+        })
+    }
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        let mut map = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = map.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&self.ip);
+            }
+        }
+    }
 }
 
 /// What every request handler needs.
@@ -350,11 +414,13 @@ struct Shared {
     max_body_bytes: usize,
     max_json_depth: usize,
     read_timeout: Duration,
+    handshake_timeout: Duration,
+    max_connection_age: Duration,
     queue_wait: Duration,
     early_push_hold: Duration,
     creds: PushCredentials,
     sink: mpsc::Sender<PushBatch>,
-    recent: Mutex<RecentBatches>,
+    recent: Mutex<DeliveredTail>,
     counters: Arc<Counters>,
 }
 
@@ -372,16 +438,20 @@ impl Server {
         Ok(Self {
             acceptor: TlsAcceptor::from(identity.server_config()),
             max_connections: cfg.max_connections.max(1),
+            max_per_peer: cfg.max_connections_per_peer.max(1),
+            peers: Arc::default(),
             shared: Arc::new(Shared {
                 path: cfg.path,
                 max_body_bytes: cfg.max_body_bytes,
                 max_json_depth: cfg.max_json_depth,
                 read_timeout: cfg.read_timeout,
+                handshake_timeout: cfg.handshake_timeout,
+                max_connection_age: cfg.max_connection_age,
                 queue_wait: cfg.queue_wait,
                 early_push_hold: cfg.early_push_hold,
                 creds,
                 sink,
-                recent: Mutex::new(RecentBatches::new(
+                recent: Mutex::new(DeliveredTail::new(
                     cfg.duplicate_window,
                     cfg.duplicate_capacity,
                 )),
@@ -416,6 +486,11 @@ impl Server {
                     continue;
                 }
             };
+            let Some(peer_slot) = PeerSlot::take(&self.peers, peer.ip(), self.max_per_peer) else {
+                debug!(%peer, "push peer holds too many connections; closed");
+                drop(tcp);
+                continue;
+            };
             let connection = serve_connection(
                 tcp,
                 peer,
@@ -425,6 +500,7 @@ impl Server {
             );
             connections.spawn(async move {
                 connection.await;
+                drop(peer_slot);
                 drop(slot);
             });
         }
@@ -450,7 +526,8 @@ async fn serve_connection(
     mut stop: watch::Receiver<bool>,
 ) {
     let _ = tcp.set_nodelay(true);
-    let tls = match tokio::time::timeout(shared.read_timeout, acceptor.accept(tcp)).await {
+    let handshake = shared.handshake_timeout.min(shared.read_timeout);
+    let tls = match tokio::time::timeout(handshake, acceptor.accept(tcp)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(error)) => {
             debug!(%peer, %error, "push TLS handshake failed");
@@ -462,6 +539,7 @@ async fn serve_connection(
         }
     };
     let read_timeout = shared.read_timeout;
+    let max_age = shared.max_connection_age;
     let service = service_fn(move |request| {
         let shared = Arc::clone(&shared);
         async move { Ok::<_, Infallible>(handle(request, &shared, peer).await) }
@@ -476,6 +554,7 @@ async fn serve_connection(
         // Set to true, or the server gone: stop either way.
         let _ = stop.wait_for(|stopped| *stopped).await;
     };
+    let aged = tokio::time::sleep(max_age);
     tokio::select! {
         result = connection.as_mut() => {
             if let Err(error) = result {
@@ -483,6 +562,11 @@ async fn serve_connection(
             }
         }
         () = stopped => {
+            connection.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(read_timeout, connection).await;
+        }
+        () = aged => {
+            // Old enough: finish the current request, then close.
             connection.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(read_timeout, connection).await;
         }
@@ -556,33 +640,45 @@ async fn accept(request: Request<Incoming>, shared: &Shared) -> Result<(), Refus
     if batch.events.is_empty() {
         return Ok(());
     }
-    let fingerprint = dedup::fingerprint(authorized.session_id, &authorized.work_no, &batch.events);
-    let timestamped = dedup::has_generation_time(&batch.events);
-    if shared.recent().is_repeat(&fingerprint, Instant::now()) {
+    let seen: Vec<Seen> = batch
+        .events
+        .iter()
+        .map(|e| Seen {
+            fingerprint: dedup::fingerprint(authorized.session_id, &authorized.work_no, e),
+            timestamped: dedup::is_timestamped(e),
+        })
+        .collect();
+    if shared.recent().delivered_prefix(&seen, Instant::now()) == seen.len() {
         shared.count_repeat();
         return Ok(());
     }
-    let events: PushBatch = batch.events.into_iter().map(Event::from_json).collect();
     let permit = match tokio::time::timeout(shared.queue_wait, shared.sink.reserve()).await {
         Ok(Ok(permit)) => permit,
         Ok(Err(_)) => return Err(Refusal::Stopped),
         Err(_) => return Err(Refusal::Busy),
     };
-    let count = events.len();
-    if tracing::enabled!(tracing::Level::DEBUG) {
-        let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
-        debug!(count, ?types, "push delivered");
-    }
-    // Check and record under one lock, so two copies of a batch arriving
-    // at once (a repeat racing the original) are delivered once.
+    // Check again and record under one lock, so two copies of a batch
+    // arriving at once (a repeat racing the original) are delivered once.
     let mut recent = shared.recent();
     let now = Instant::now();
-    if recent.is_repeat(&fingerprint, now) {
+    let old = recent.delivered_prefix(&seen, now);
+    if old == seen.len() {
         shared.count_repeat();
         return Ok(());
     }
+    let events: PushBatch = batch
+        .events
+        .into_iter()
+        .skip(old)
+        .map(Event::from_json)
+        .collect();
+    let count = events.len();
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+        debug!(count, old, ?types, "push delivered");
+    }
     permit.send(events);
-    recent.remember(fingerprint, timestamped, now);
+    recent.remember(&seen[old..], now);
     drop(recent);
     let counters = &shared.counters;
     counters.delivered_batches.fetch_add(1, Ordering::Relaxed);
@@ -601,7 +697,7 @@ pub fn parse_body(body: &[u8], max_depth: usize, work_no: &str) -> Result<Vec<Va
 }
 
 impl Shared {
-    fn recent(&self) -> std::sync::MutexGuard<'_, RecentBatches> {
+    fn recent(&self) -> std::sync::MutexGuard<'_, DeliveredTail> {
         self.recent.lock().unwrap_or_else(PoisonError::into_inner)
     }
 

@@ -132,7 +132,8 @@ impl TlsIdentity {
         &self.cert_sha256
     }
 
-    pub(crate) fn server_config(&self) -> Arc<ServerConfig> {
+    /// The rustls server configuration serving this identity.
+    pub fn server_config(&self) -> Arc<ServerConfig> {
         Arc::clone(&self.config)
     }
 }
