@@ -1,267 +1,319 @@
-//! The gateway's routes: from method, path, query, `Guid` header and body to
-//! a call on the simulated agents.
+//! The agent interface's operations on the simulated agents: GUID checks,
+//! sign-out, long polls, the handshake, GUID updates, the status query, bar
+//! operations, rest timers and inactivity sign-out. Sign-in is in [`signin`],
+//! push delivery in [`push`].
 //!
-//! Every path sits under `/agentgateway/resource`. Protocol failures are
-//! HTTP 200 with a non-zero retcode, as on the real gateway; only an unknown
-//! path (404) or a known path with the wrong method (405) changes the HTTP
-//! status, with a `000-002` body.
+//! Sign-in and sign-out of an agent are serialized by a per-agent async lock,
+//! on top of the state lock, because a sign-in takes time
+//! (`SimConfig::signin_delay`); a second sign-in while one is running is
+//! answered `100-021`.
+//!
+//! The state itself is [`crate::state`]; the routes that lead here are in
+//! [`crate::http`], the control side's changes to agents in [`crate::control`].
 
-use std::sync::Arc;
+mod push;
+mod signin;
 
-use http::{HeaderMap, Method, StatusCode};
-use serde_json::Value;
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use serde_json::{Value, json};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use crate::{
-    agents::{Gateway, Reply},
-    calls::Op,
-    faults::RequestKind,
-    wire::{BAD_PARAMETER, Refusal},
+    state::{
+        Gateway, Slot,
+        calls::Op,
+        end_session, guid,
+        queue::EventQueue,
+        session::{Session, Work},
+    },
+    sync::lock,
+    wire::{self, NO_PERMISSION, NOT_SIGNED_IN, Refusal, retcode},
 };
 
-pub const PREFIX: &str = "/agentgateway/resource";
-
-/// A gateway request, parsed from the path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Route<'a> {
-    SignIn {
-        force: bool,
-    },
-    SignOut {
-        force: bool,
-    },
-    Handshake,
-    UpdateGuid,
-    Status,
-    Poll,
-    /// A bar or calldata operation, parsed later with query and body.
-    Operation(&'a str, &'a [&'a str]),
+/// What a gateway call answers: the body and, when a GUID is handed out, the
+/// value for `Set-GUID: JSESSIONID=<guid>`.
+#[derive(Debug)]
+pub struct Reply {
+    pub body: String,
+    pub set_guid: Option<String>,
 }
 
-/// Segments below the prefix, or `None` for a path outside it.
-fn segments(path: &str) -> Option<Vec<&str>> {
-    let rest = path.strip_prefix(PREFIX)?;
-    Some(rest.split('/').filter(|s| !s.is_empty()).collect())
-}
-
-fn route<'a>(method: &Method, segs: &'a [&'a str]) -> Option<(Route<'a>, &'a str)> {
-    let m = method.clone();
-    let r = match (segs.first().copied()?, segs.get(1).copied()?, &segs[2..]) {
-        ("onlineagent", agent, []) if m == Method::PUT => (Route::SignIn { force: false }, agent),
-        ("onlineagent", agent, ["forcelogin"]) if m == Method::PUT => {
-            (Route::SignIn { force: true }, agent)
+impl From<Refusal> for Reply {
+    fn from(r: Refusal) -> Self {
+        Reply {
+            body: r.body(),
+            set_guid: None,
         }
-        ("onlineagent", agent, ["logout"]) if m == Method::DELETE => {
-            (Route::SignOut { force: false }, agent)
-        }
-        ("onlineagent", agent, ["forcelogout"]) if m == Method::DELETE => {
-            (Route::SignOut { force: true }, agent)
-        }
-        ("onlineagent", agent, ["handshake"]) if m == Method::POST => (Route::Handshake, agent),
-        ("onlineagent", agent, ["updateGuid"]) if m == Method::PUT => (Route::UpdateGuid, agent),
-        ("onlineagent", agent, ["agentstatus"]) if m == Method::GET => (Route::Status, agent),
-        (
-            "onlineagent",
-            agent,
-            rest @ (["sayfree"]
-            | ["saybusy"]
-            | ["cancelbusy"]
-            | ["cancelrest"]
-            | ["work"]
-            | ["cancelwork"]
-            | ["rest", _, _]),
-        ) if m == Method::POST => (Route::Operation("onlineagent", rest), agent),
-        ("voicecall", agent, rest @ ["answer"]) if m == Method::PUT => {
-            (Route::Operation("voicecall", rest), agent)
-        }
-        ("voicecall", agent, rest @ ["release"]) if m == Method::DELETE => {
-            (Route::Operation("voicecall", rest), agent)
-        }
-        ("voicecall", agent, rest @ (["hold"] | ["gethold"] | ["transfer"]))
-            if m == Method::POST =>
-        {
-            (Route::Operation("voicecall", rest), agent)
-        }
-        ("calldata", agent, rest @ ["setcalldataex"]) if m == Method::PUT => {
-            (Route::Operation("calldata", rest), agent)
-        }
-        ("calldata", agent, rest @ ["appdata"]) if m == Method::GET => {
-            (Route::Operation("calldata", rest), agent)
-        }
-        ("agentevent", agent, []) if m == Method::GET => (Route::Poll, agent),
-        _ => return None,
-    };
-    Some(r)
-}
-
-/// The request's kind (for faults) and agent, if the path is a gateway path.
-pub fn classify(method: &Method, path: &str) -> (RequestKind, Option<String>) {
-    let segs = segments(path).unwrap_or_default();
-    let agent = segs.get(1).map(|a| (*a).to_owned());
-    let kind = match route(method, &segs) {
-        Some((Route::Poll, _)) => RequestKind::Poll,
-        Some((Route::SignIn { .. }, _)) => RequestKind::Signin,
-        Some((Route::Handshake, _)) => RequestKind::Handshake,
-        _ => RequestKind::Operation,
-    };
-    (kind, agent)
-}
-
-/// Answer one gateway request.
-pub async fn handle(
-    gw: &Arc<Gateway>,
-    method: &Method,
-    path: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> (StatusCode, Reply) {
-    let Some(segs) = segments(path) else {
-        return not_found();
-    };
-    let Some((route, agent)) = route(method, &segs) else {
-        let other_method = [Method::GET, Method::PUT, Method::POST, Method::DELETE]
-            .iter()
-            .any(|m| route(m, &segs).is_some());
-        if other_method {
-            let refusal = Refusal::new(BAD_PARAMETER.retcode, "method not allowed");
-            return (StatusCode::METHOD_NOT_ALLOWED, refusal.into());
-        }
-        return not_found();
-    };
-    let guid = headers.get("guid").and_then(|v| v.to_str().ok());
-    let params: Vec<(String, String)> = query
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let reply = match route {
-        Route::SignIn { force } => gw.sign_in(agent, body, force).await,
-        Route::SignOut { force } => gw.sign_out(agent, guid, force).await,
-        Route::Handshake => gw.handshake(agent, guid),
-        Route::UpdateGuid => gw.update_guid(agent, guid),
-        Route::Status => gw.agent_status(agent),
-        Route::Poll => gw.poll(agent, guid, param("calldata")).await,
-        Route::Operation(family, rest) => match parse_op(family, rest, &param, body) {
-            Ok(op) => gw.operate(agent, guid, op),
-            Err(refusal) => refusal.into(),
-        },
-    };
-    (StatusCode::OK, reply)
-}
-
-fn not_found() -> (StatusCode, Reply) {
-    let refusal = Refusal::new(BAD_PARAMETER.retcode, "no such interface");
-    (StatusCode::NOT_FOUND, refusal.into())
-}
-
-/// A JSON string or number as text.
-fn text(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
     }
 }
 
-fn parse_op(
-    family: &str,
-    rest: &[&str],
-    param: &dyn Fn(&str) -> Option<String>,
-    body: &[u8],
-) -> Result<Op, Refusal> {
-    let json = || serde_json::from_slice::<Value>(body).map_err(|_| BAD_PARAMETER);
-    let op = match (family, rest) {
-        ("onlineagent", ["sayfree"]) => Op::SayFree,
-        ("onlineagent", ["saybusy"]) => {
-            let reason = match param("reason") {
-                None => None,
-                Some(r) => Some(
-                    r.parse::<u16>()
-                        .ok()
-                        .filter(|r| (200..=250).contains(r))
-                        .ok_or(BAD_PARAMETER)?,
-                ),
-            };
-            Op::SayBusy { reason }
+impl Reply {
+    fn ok(result: &Value) -> Self {
+        Reply {
+            body: wire::ok_body(result),
+            set_guid: None,
         }
-        ("onlineagent", ["cancelbusy"]) => Op::CancelBusy,
-        ("onlineagent", ["rest", seconds, cause]) => Op::Rest {
-            seconds: seconds
-                .parse::<u32>()
-                .ok()
-                .filter(|s| (1..=86_399).contains(s))
-                .ok_or(BAD_PARAMETER)?,
-            cause: cause.parse::<u8>().map_err(|_| BAD_PARAMETER)?,
-        },
-        ("onlineagent", ["cancelrest"]) => Op::CancelRest,
-        ("onlineagent", ["work"]) => Op::Work,
-        ("onlineagent", ["cancelwork"]) => Op::CancelWork,
-        ("voicecall", ["answer"]) => Op::Answer,
-        ("voicecall", ["release"]) => Op::Release,
-        ("voicecall", ["hold"]) => Op::Hold,
-        ("voicecall", ["gethold"]) => Op::GetHold {
-            callid: param("callid"),
-        },
-        ("voicecall", ["transfer"]) => {
-            let v = json()?;
-            Op::Transfer {
-                devicetype: text(v.get("devicetype")).ok_or(BAD_PARAMETER)?,
-                address: text(v.get("address")).ok_or(BAD_PARAMETER)?,
-                mode: text(v.get("mode")).unwrap_or_else(|| "0".to_owned()),
-            }
-        }
-        ("calldata", ["setcalldataex"]) => {
-            let v = json()?;
-            let calldata = v.get("calldata").and_then(Value::as_str);
-            Op::SetCallData {
-                callid: text(v.get("callid")).ok_or(BAD_PARAMETER)?,
-                calldata: calldata.ok_or(BAD_PARAMETER)?.to_owned(),
-                encoded: match v.get("isDataEncoded") {
-                    None | Some(Value::Null) => false,
-                    Some(Value::Bool(b)) => *b,
-                    Some(Value::String(s)) => s == "true",
-                    Some(_) => return Err(BAD_PARAMETER),
-                },
-            }
-        }
-        ("calldata", ["appdata"]) => Op::AppData {
-            callid: param("callId"),
-        },
-        _ => return Err(BAD_PARAMETER),
-    };
-    Ok(op)
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl Gateway {
+    /// The session of `agent` if `guid` is accepted for it.
+    fn session_for<'a>(
+        slots: &'a mut HashMap<String, Slot>,
+        agent: &str,
+        guid: Option<&str>,
+    ) -> Result<&'a mut Session, Refusal> {
+        let session = slots
+            .get_mut(agent)
+            .and_then(|slot| slot.session.as_mut())
+            .ok_or(NOT_SIGNED_IN)?;
+        match guid {
+            Some(g) if session.guids.accepts(g, Instant::now()) => Ok(session),
+            _ => Err(NO_PERMISSION),
+        }
+    }
 
-    #[test]
-    fn paths_map_to_kinds_and_agents() {
-        let p = |s: &str| format!("{PREFIX}{s}");
-        assert_eq!(
-            classify(&Method::GET, &p("/agentevent/101")),
-            (RequestKind::Poll, Some("101".into()))
-        );
-        assert_eq!(
-            classify(&Method::PUT, &p("/onlineagent/101/forcelogin")).0,
-            RequestKind::Signin
-        );
-        assert_eq!(
-            classify(&Method::POST, &p("/onlineagent/101/handshake")).0,
-            RequestKind::Handshake
-        );
-        assert_eq!(
-            classify(&Method::POST, &p("/onlineagent/101/rest/60/1")).0,
-            RequestKind::Operation
-        );
+    /// `DELETE .../logout` (refused during a call) and `.../forcelogout`
+    /// (releases the call).
+    pub async fn sign_out(&self, agent: &str, guid: Option<&str>, force: bool) -> Reply {
+        let serial = {
+            let mut slots = self.slots();
+            if let Err(refusal) = Self::session_for(&mut slots, agent, guid) {
+                return refusal.into();
+            }
+            match slots.get(agent) {
+                Some(slot) => slot.serial.clone(),
+                None => return NOT_SIGNED_IN.into(),
+            }
+        };
+        let _serial = serial.lock().await;
+        let mut slots = self.slots();
+        let session = match Self::session_for(&mut slots, agent, guid) {
+            Ok(session) => session,
+            Err(refusal) => return refusal.into(),
+        };
+        if !force && session.call.is_some() {
+            return wire::STATE_FORBIDS.into();
+        }
+        if let Some(session) = slots.get_mut(agent).and_then(|s| s.session.take()) {
+            end_session(session, force);
+        }
+        tracing::info!(agent, force, "agent signed out");
+        Reply::ok(&Value::Null)
+    }
+
+    /// `POST .../handshake`: the push-mode heartbeat; the new GUID goes out here
+    /// in push mode.
+    pub fn handshake(&self, agent: &str, guid: Option<&str>) -> Reply {
+        let mut slots = self.slots();
+        let session = match Self::session_for(&mut slots, agent, guid) {
+            Ok(session) => session,
+            Err(refusal) => return refusal.into(),
+        };
+        session.last_heard = Instant::now();
+        let set_guid = if session.push.is_some() {
+            self.guid_to_hand_out(session, guid)
+        } else {
+            None
+        };
+        Reply {
+            body: wire::ok_body(&Value::Null),
+            set_guid,
+        }
+    }
+
+    /// Rotate when due; the current GUID when the caller is not using it yet.
+    fn guid_to_hand_out(&self, session: &mut Session, presented: Option<&str>) -> Option<String> {
+        session
+            .guids
+            .rotate_if_due(self.cfg.auth, Instant::now(), &self.node);
+        let current = session.guids.current();
+        (presented != Some(current)).then(|| current.to_owned())
+    }
+
+    /// `PUT .../updateGuid`: a new GUID now.
+    pub fn update_guid(&self, agent: &str, guid: Option<&str>) -> Reply {
+        let mut slots = self.slots();
+        let session = match Self::session_for(&mut slots, agent, guid) {
+            Ok(session) => session,
+            Err(refusal) => return refusal.into(),
+        };
+        let new = guid::generate(&self.node);
+        session
+            .guids
+            .replace(new.clone(), self.cfg.auth, Instant::now());
+        Reply {
+            body: wire::ok_body(&Value::Null),
+            set_guid: Some(new),
+        }
+    }
+
+    /// `GET .../agentstatus`: answered without a GUID check, so a signed-out
+    /// agent reads 2 and an agent not on the roster 0.
+    pub fn agent_status(&self, agent: &str) -> Reply {
+        let slots = self.slots();
+        let code = match slots.get(agent) {
+            _ if !self.cfg.roster.contains(agent) => 0,
+            Some(slot) if slot.signing_in => 1,
+            Some(Slot {
+                session: Some(s), ..
+            }) => s.status_code(),
+            _ => 2,
+        };
+        Reply::ok(&json!(code))
+    }
+
+    /// `GET /agentevent/{id}`: one event at once, or none after the hold.
+    pub async fn poll(&self, agent: &str, guid: Option<&str>, calldata: Option<String>) -> Reply {
+        let queue = {
+            let mut slots = self.slots();
+            let session = match Self::session_for(&mut slots, agent, guid) {
+                Ok(session) => session,
+                Err(refusal) => return refusal.into(),
+            };
+            if session.push.is_some() {
+                return Refusal::new(
+                    retcode::WRONG_EVENT_METHOD,
+                    "agent signed in for push: events are not polled",
+                )
+                .into();
+            }
+            session.last_heard = Instant::now();
+            session.polls_waiting += 1;
+            if let Some(value) = calldata {
+                session.restore_calldata(value);
+            }
+            session.queue.clone()
+        };
+        let waiting = PollWaiting {
+            gw: self,
+            agent,
+            queue: queue.clone(),
+        };
+        let deadline = Instant::now() + self.cfg.poll_hold();
+        let event = loop {
+            let changed = queue.changed();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if let Some(event) = queue.pop() {
+                break Some(event);
+            }
+            if queue.is_closed() {
+                // Signed out (or replaced) while waiting: answer as for any call now.
+                drop(waiting);
+                let mut slots = self.slots();
+                return match Self::session_for(&mut slots, agent, guid) {
+                    Err(refusal) => refusal.into(),
+                    Ok(_) => NOT_SIGNED_IN.into(),
+                };
+            }
+            tokio::select! {
+                _ = &mut changed => {}
+                _ = tokio::time::sleep_until(deadline) => break None,
+            }
+        };
+        drop(waiting);
+        let mut slots = self.slots();
+        let set_guid = match slots.get_mut(agent).and_then(|s| s.session.as_mut()) {
+            Some(session) if Arc::ptr_eq(&session.queue, &queue) => {
+                session.last_heard = Instant::now();
+                self.guid_to_hand_out(session, guid)
+            }
+            _ => None,
+        };
+        if let Some(event) = &event {
+            lock(&self.records_of(agent)).delivered.push(event.clone());
+        }
+        Reply {
+            body: wire::poll_body(event.as_deref()),
+            set_guid,
+        }
+    }
+
+    /// Connection-bar operations and calldata (protocol.md §5, §6).
+    pub fn operate(self: &Arc<Self>, agent: &str, guid: Option<&str>, op: Op) -> Reply {
+        let mut slots = self.slots();
+        let session = match Self::session_for(&mut slots, agent, guid) {
+            Ok(session) => session,
+            Err(refusal) => return refusal.into(),
+        };
+        match session.apply(op) {
+            Ok(outcome) => {
+                if let Some((generation, after)) = outcome.rest_timer {
+                    self.spawn_rest_timer(agent, session.tasks.clone(), generation, after);
+                }
+                Reply::ok(&outcome.result)
+            }
+            Err(refusal) => refusal.into(),
+        }
+    }
+
+    pub(crate) fn spawn_rest_timer(
+        self: &Arc<Self>,
+        agent: &str,
+        stop: CancellationToken,
+        generation: u64,
+        after: Duration,
+    ) {
+        let gw = Arc::downgrade(self);
+        let agent = agent.to_owned();
+        self.tasks.spawn(async move {
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                _ = tokio::time::sleep(after) => {
+                    if let Some(gw) = gw.upgrade() {
+                        let slots = gw.slots();
+                        if let Some(s) = slots.get(&agent).and_then(|s| s.session.as_ref())
+                            && s.rest_generation == generation && s.work == Work::Rest {
+                                s.emit("AgentState_Rest_Timeout", Value::Null);
+                            }
+                    }
+                }
+            }
+        });
+    }
+
+    /// Sign out every agent not heard from within the inactivity timeout.
+    pub async fn sign_out_inactive(self: Arc<Self>) {
+        let timeout = self.cfg.inactivity_timeout;
+        let tick = (timeout / 10).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = self.cancel.cancelled() => return,
+                _ = tokio::time::sleep(tick) => {}
+            }
+            let now = Instant::now();
+            let mut slots = self.slots();
+            for (agent, slot) in slots.iter_mut() {
+                let idle = slot.session.as_ref().is_some_and(|s| {
+                    s.polls_waiting == 0 && now.duration_since(s.last_heard) >= timeout
+                });
+                if idle && let Some(session) = slot.session.take() {
+                    tracing::info!(agent = %agent, "agent signed out for inactivity");
+                    end_session(session, true);
+                }
+            }
+        }
+    }
+}
+
+/// Counts a held poll as hearing from the agent, until it answers.
+struct PollWaiting<'a> {
+    gw: &'a Gateway,
+    agent: &'a str,
+    queue: Arc<EventQueue>,
+}
+
+impl Drop for PollWaiting<'_> {
+    fn drop(&mut self) {
+        let mut slots = self.gw.slots();
+        if let Some(session) = slots.get_mut(self.agent).and_then(|s| s.session.as_mut())
+            && Arc::ptr_eq(&session.queue, &self.queue)
+        {
+            session.polls_waiting = session.polls_waiting.saturating_sub(1);
+            session.last_heard = Instant::now();
+        }
     }
 }

@@ -65,43 +65,40 @@
 //!
 //! # Modules
 //!
-//! [`config`] settings · [`roster`] agents · `tls` certificates · `guid`
-//! GUIDs · `wire` answer and event JSON · `agents` sessions, polls, GUID
-//! checks · `calls` bar operations, calls, calldata · `gateway` routes ·
-//! `server` listener, faults applied, request log · `push` push delivery ·
-//! [`control`] in-process control · `control_http` control API ·
-//! [`faults`] · [`reqlog`] · [`scenario`] the call-center day.
+//! From the bottom up: [`config`] settings · [`roster`] agents · `tls`
+//! certificates · `wire` paths, answer and event JSON · `sync` locking ·
+//! `state` the agents' sessions, calls and records · `gateway` the agent
+//! interface's operations and push delivery · `http` listener, routes,
+//! [`faults`] and the [`reqlog`] · [`control`] in-process control, its HTTP
+//! API ([`control_http`]) and the [`scenario`] of a call-center day. Each
+//! layer uses only those below it.
 
-mod agents;
-mod calls;
 pub mod config;
 pub mod control;
-pub mod control_http;
-pub mod faults;
 mod gateway;
-mod guid;
-mod push;
-mod queue;
-pub mod reqlog;
+mod http;
 pub mod roster;
-pub mod scenario;
-mod server;
+mod state;
+mod sync;
 mod tls;
 mod wire;
+
+pub use self::http::{faults, reqlog};
+pub use control::{http as control_http, scenario};
 
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
-pub use agents::PushAttempt;
 pub use config::{AuthMode, PushConfig, SimConfig, TlsMode};
 pub use control::{AgentSnapshot, CallSnapshot, Control, ControlError, Ring};
 pub use faults::{Fault, FaultAction, FaultTarget};
-pub use gateway::PREFIX;
 pub use reqlog::LoggedRequest;
 pub use roster::Roster;
+pub use state::PushAttempt;
 pub use tls::TlsError;
+pub use wire::PREFIX;
 
 /// Why the simulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -171,19 +168,23 @@ impl Simulator {
                 source,
             })?;
         let gateway_addr = cfg.gateway_addr;
-        let gw = Arc::new(agents::Gateway::new(cfg, push_client, cancel.clone()));
-        let app = Arc::new(server::App {
+        let gw = Arc::new(state::Gateway::new(cfg, push_client, cancel.clone()));
+        let app = Arc::new(http::server::App {
             gw: gw.clone(),
             faults: faults::Faults::default(),
             log: reqlog::RequestLog::default(),
         });
-        let listener =
-            server::GatewayListener::start(gateway_addr, acceptor, app.clone(), cancel.clone())
-                .await
-                .map_err(|source| SimError::Bind {
-                    addr: gateway_addr,
-                    source,
-                })?;
+        let listener = http::server::GatewayListener::start(
+            gateway_addr,
+            acceptor,
+            app.clone(),
+            cancel.clone(),
+        )
+        .await
+        .map_err(|source| SimError::Bind {
+            addr: gateway_addr,
+            source,
+        })?;
         let gateway_addr = listener.addr();
         let control = Control {
             app,

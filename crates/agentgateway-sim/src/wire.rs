@@ -1,4 +1,5 @@
-//! The gateway's wire format: retcodes, answer bodies and event objects.
+//! The gateway's wire format: the path prefix, retcodes, answer bodies and
+//! event objects.
 //!
 //! Bodies are built from structs so the JSON keys come out in the vendor's
 //! order (`message`, `retcode`, `result`/`event`; `eventType`, `workNo`,
@@ -7,6 +8,9 @@
 
 use serde::Serialize;
 use serde_json::Value;
+
+/// Every gateway path sits under this.
+pub const PREFIX: &str = "/agentgateway/resource";
 
 pub const CONTENT_TYPE: &str = "application/json; charset=UTF-8";
 

@@ -10,85 +10,33 @@
 use std::time::Duration;
 
 use base64::Engine;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::{
-    agents::Session,
-    control::{CallSnapshot, ControlError, Ring},
-    wire::{BAD_PARAMETER, Refusal, STATE_FORBIDS, retcode},
+use super::{
+    error::ControlError,
+    session::{Call, Phase, Session, Work},
 };
+use crate::wire::{BAD_PARAMETER, Refusal, STATE_FORBIDS, retcode};
 
 /// Largest calldata, in decoded bytes.
 pub const CALLDATA_MAX: usize = 16 * 1024;
 
-/// The agent's state outside of calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Work {
-    Idle,
-    NotReady,
-    WrapUp,
-    Rest,
-}
-
-impl Work {
-    pub fn name(self) -> &'static str {
-        match self {
-            Work::Idle => "idle",
-            Work::NotReady => "busy",
-            Work::WrapUp => "wrap-up",
-            Work::Rest => "rest",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Ringing,
-    Talking,
-    Held,
-}
-
-#[derive(Debug, Clone)]
-pub struct Call {
-    pub id: String,
+/// A call for an agent. Defaults: inbound (`feature` 0), voice
+/// (`mediaAbility` 1), not transferred, no calldata.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Ring {
     pub caller: String,
     pub called: String,
-    pub phase: Phase,
-    pub answered: bool,
-    pub feature: &'static str,
-    pub media_ability: String,
-}
-
-impl Call {
-    /// Talking or held: the agent's status reads 7.
-    pub fn is_connected(&self) -> bool {
-        matches!(self.phase, Phase::Talking | Phase::Held)
-    }
-
-    pub fn snapshot(&self) -> CallSnapshot {
-        CallSnapshot {
-            callid: self.id.clone(),
-            caller: self.caller.clone(),
-            called: self.called.clone(),
-            phase: match self.phase {
-                Phase::Ringing => "ringing",
-                Phase::Talking => "talking",
-                Phase::Held => "held",
-            }
-            .to_owned(),
-        }
-    }
-
-    fn talking_content(&self) -> Value {
-        json!({
-            "caller": self.caller,
-            "called": self.called,
-            "callid": self.id,
-            "feature": self.feature,
-            "type": "main",
-            "mediaAbility": self.media_ability,
-        })
-    }
+    pub calldata: Option<String>,
+    /// `mediaAbility`: 1 voice, 2 video, 3 both.
+    pub media_ability: Option<String>,
+    /// Set for a call transferred from another agent: `transfer` "yes",
+    /// `transfrom` this value.
+    pub transfer_from: Option<String>,
+    /// An outbound call (`feature` 7).
+    pub outbound: bool,
 }
 
 /// A gateway operation on a signed-in agent.

@@ -16,7 +16,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::control::{Control, Ring};
+use super::{Control, Ring};
 
 /// How often the runner looks at the agent's state.
 const LOOK_EVERY: Duration = Duration::from_millis(20);

@@ -4,7 +4,11 @@
 //! gateway) and what it reads back (request log, emitted and delivered
 //! events, push attempts, agent state, calldata).
 //!
-//! The same operations are served over HTTP by [`crate::control_http`].
+//! The same operations are served over HTTP by [`http`]; [`scenario`] runs
+//! the call-center day through them.
+
+pub mod http;
+pub mod scenario;
 
 use std::{
     sync::{Arc, atomic::Ordering},
@@ -16,73 +20,22 @@ use serde_json::Value;
 
 use tokio::time::Instant;
 
+pub use crate::state::{calls::Ring, error::ControlError, session::CallSnapshot};
 use crate::{
-    agents::{Gateway, PushAttempt, Session, end_session},
-    calls::{Call, Op},
-    faults::Fault,
-    guid,
-    reqlog::LoggedRequest,
-    server::{App, GatewayListener},
+    http::{
+        faults::Fault,
+        reqlog::LoggedRequest,
+        server::{App, GatewayListener},
+    },
+    state::{
+        Gateway, PushAttempt,
+        calls::Op,
+        end_session, guid,
+        session::{Call, Session},
+    },
+    sync::lock,
     wire,
 };
-
-/// Why a control request failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ControlError {
-    #[error("agent {0} is not on the roster")]
-    UnknownAgent(String),
-    #[error("agent {0} is not signed in")]
-    NotSignedIn(String),
-    #[error("agent {0} is not idle (in a call, busy, wrapping up or resting)")]
-    NotIdle(String),
-    #[error("agent {0} has no call")]
-    NoCall(String),
-    #[error("bad request: {0}")]
-    BadRequest(String),
-    #[error("the gateway listener cannot start: {0}")]
-    Listener(String),
-}
-
-impl ControlError {
-    /// A stable name for the HTTP API's `kind`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            ControlError::UnknownAgent(_) => "unknown_agent",
-            ControlError::NotSignedIn(_) => "not_signed_in",
-            ControlError::NotIdle(_) => "not_idle",
-            ControlError::NoCall(_) => "no_call",
-            ControlError::BadRequest(_) => "bad_request",
-            ControlError::Listener(_) => "listener",
-        }
-    }
-}
-
-/// A call for an agent. Defaults: inbound (`feature` 0), voice
-/// (`mediaAbility` 1), not transferred, no calldata.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Ring {
-    pub caller: String,
-    pub called: String,
-    pub calldata: Option<String>,
-    /// `mediaAbility`: 1 voice, 2 video, 3 both.
-    pub media_ability: Option<String>,
-    /// Set for a call transferred from another agent: `transfer` "yes",
-    /// `transfrom` this value.
-    pub transfer_from: Option<String>,
-    /// An outbound call (`feature` 7).
-    pub outbound: bool,
-}
-
-/// A call as the control side sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallSnapshot {
-    pub callid: String,
-    pub caller: String,
-    pub called: String,
-    /// `ringing`, `talking` or `held`.
-    pub phase: String,
-}
 
 /// An agent as the control side sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,7 +175,7 @@ impl Control {
 
     /// Every push attempt so far.
     pub fn push_log(&self) -> Vec<PushAttempt> {
-        crate::agents::lock(&self.app.gw.push_log).clone()
+        lock(&self.app.gw.push_log).clone()
     }
 
     /// The current call's calldata.

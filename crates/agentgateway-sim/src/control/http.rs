@@ -33,10 +33,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use crate::{
-    control::{Control, ControlError, Ring},
-    faults::Fault,
-};
+use super::{Control, ControlError, Ring};
+use crate::http::faults::Fault;
 
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {

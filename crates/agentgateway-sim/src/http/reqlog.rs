@@ -10,7 +10,7 @@ use std::{collections::VecDeque, sync::Mutex};
 
 use serde::Serialize;
 
-use crate::{agents::lock, guid};
+use crate::{state::guid, sync::lock};
 
 /// How many entries are kept (the oldest go first).
 const KEEP: usize = 20_000;

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::agents::lock;
+use crate::{sync::lock, wire::PREFIX};
 
 /// Which requests a fault applies to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,7 +138,7 @@ fn matches(target: &FaultTarget, kind: RequestKind, path: &str) -> bool {
         FaultTarget::PathPrefix(prefix) => {
             path.starts_with(prefix.as_str())
                 || path
-                    .strip_prefix(crate::gateway::PREFIX)
+                    .strip_prefix(PREFIX)
                     .is_some_and(|rest| rest.starts_with(prefix.as_str()))
         }
     }

@@ -4,9 +4,14 @@
 //! one; the push client takes a batch and removes it only once the receiver
 //! acknowledged it. Closing the queue (sign-out) wakes every waiter.
 
-use std::{collections::VecDeque, sync::Mutex};
+use std::{
+    collections::VecDeque,
+    sync::{Mutex, MutexGuard},
+};
 
 use tokio::sync::Notify;
+
+use crate::sync::lock;
 
 #[derive(Debug, Default)]
 pub struct EventQueue {
@@ -21,8 +26,8 @@ struct Inner {
 }
 
 impl EventQueue {
-    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        lock(&self.inner)
     }
 
     /// Queue an event and wake the waiters.

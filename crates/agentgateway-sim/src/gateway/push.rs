@@ -20,8 +20,8 @@ use std::{sync::Arc, time::Duration};
 use serde_json::Value;
 
 use crate::{
-    agents::{Gateway, PushAttempt, PushTarget, lock},
-    queue::EventQueue,
+    state::{Gateway, PushAttempt, queue::EventQueue, session::PushTarget},
+    sync::lock,
     wire,
 };
 

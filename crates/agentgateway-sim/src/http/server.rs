@@ -1,6 +1,6 @@
 //! The gateway listener: accepts TCP, speaks TLS (unless plain HTTP was
 //! asked for) and HTTP/1.1, applies faults, logs every request, and hands the
-//! rest to [`crate::gateway`].
+//! rest to [`routes`].
 //!
 //! [`serve`] takes its listener and a shutdown future, like every server in
 //! this project. [`GatewayListener`] owns the running server so it can be
@@ -21,11 +21,14 @@ use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    agents::{Gateway, lock},
+use super::{
     faults::{FaultAction, Faults},
-    gateway,
     reqlog::{LoggedRequest, RequestLog, mask_header, mask_query},
+    routes,
+};
+use crate::{
+    state::Gateway,
+    sync::lock,
     wire::{self, CONTENT_TYPE},
 };
 
@@ -123,7 +126,7 @@ async fn answer(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Body>,
         .unwrap_or_default();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query();
-    let (kind, agent) = gateway::classify(&parts.method, &path);
+    let (kind, agent) = routes::classify(&parts.method, &path);
     let fault = app.faults.take(kind, &path, agent.as_deref());
     let mut entry = LoggedRequest {
         at_ms: wire::now_ms(),
@@ -156,7 +159,7 @@ async fn answer(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Body>,
                 tokio::time::sleep(Duration::from_millis(ms)).await;
             }
             let (status, reply) =
-                gateway::handle(&app.gw, &parts.method, &path, query, &parts.headers, &body).await;
+                routes::handle(&app.gw, &parts.method, &path, query, &parts.headers, &body).await;
             entry.retcode = retcode_of(&reply.body);
             let mut response = full(status, CONTENT_TYPE, reply.body);
             if let Some(guid) = reply.set_guid
