@@ -1,8 +1,11 @@
-//! Secrets stay secret: after a session of the real app (sign-in, GUID
-//! rotations, a call whose calldata the gateway set and the agent edited,
+//! Secrets stay secret: after a session of the real app at debug log level
+//! with "remember password" on (sign-in, GUID rotations, a call whose
+//! calldata the gateway set and the agent edited, a diagnostics archive,
 //! quit), nothing the run wrote holds a GUID the gateway issued, the
-//! password, the push service token or a calldata value. Run in polling
-//! and in push mode.
+//! password, the push service token or a calldata value: not the files, not
+//! the inside of the diagnostics archive. `agentbar-cli watch --verbose`
+//! beside it prints none of its own secrets either. Run in polling and in
+//! push mode.
 //!
 //! Searched: every file under the desktop's private home (XDG config, data
 //! with the app's log files and WebKit storage, cache, state, runtime) and
@@ -12,22 +15,12 @@
 //! with the keyring password, so no exception is needed for it.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use agentbar_e2e::gateway::{AGENT, PASSWORD, PHONE};
-use agentbar_e2e::{App, Desktop, Gateway};
+use agentbar_e2e::{App, Desktop, Gateway, eventually};
 use agentgateway_sim::Ring;
 
-async fn eventually<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 /// A value no file holds by chance.
 fn unique(prefix: &str) -> String {
@@ -112,7 +105,26 @@ async fn run_and_search(mode: Mode) {
     }
     let control = gateway.sim.control();
 
-    let app = App::launch(&desktop).await.expect("app launches");
+    let app = App::launch_with(
+        &desktop,
+        &agentbar_e2e::built_binary("agentbar"),
+        &[],
+        &[("AGENTBAR_LOG", "debug")],
+    )
+    .await
+    .expect("app launches");
+    app.wait_displayed("#signin").await.expect("sign-in view");
+    let remembered = app
+        .client()
+        .execute(
+            "return document.querySelector('#remember-password').checked;",
+            vec![],
+        )
+        .await
+        .expect("checkbox");
+    if remembered != serde_json::Value::Bool(true) {
+        app.click("#remember-password").await.expect("remember password");
+    }
     app.sign_in(PASSWORD).await;
     let snapshot = control.agent_state(AGENT).expect("agent known");
     let wanted = match mode {
@@ -175,6 +187,28 @@ async fn run_and_search(mode: Mode) {
         .await
         .expect("ready after the call");
 
+    // The diagnostics archive for the help desk, opened and searched below.
+    app.click("#btn-settings").await.expect("open settings");
+    app.wait_displayed("#btn-save-diagnostics")
+        .await
+        .expect("diagnostics button");
+    app.click("#btn-save-diagnostics")
+        .await
+        .expect("save diagnostics");
+    let status = app
+        .wait_for_text("#diagnostics-status", ".tar.gz")
+        .await
+        .expect("the page says where the archive is");
+    let archive = status
+        .split_whitespace()
+        .find(|w| w.ends_with(".tar.gz"))
+        .expect("a path in the status")
+        .to_owned();
+
+    // agentbar-cli beside the app, as another agent, logging at debug level.
+    let cli_secret = unique("cli-order");
+    let cli_out = cli_session(&desktop, &gateway, mode, &cli_secret).await;
+
     // Quit (signs out: quitSignsOut is the default) and let the app finish writing.
     app.quit().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -200,6 +234,24 @@ async fn run_and_search(mode: Mode) {
     secrets.push(("the password", PASSWORD.to_owned()));
     secrets.push(("the gateway's calldata", from_gateway));
     secrets.push(("the edited calldata", edited));
+
+    // The archive's contents, unpacked where the search looks.
+    let unpacked = desktop.xdg_root().join("diagnostics-unpacked");
+    std::fs::create_dir_all(&unpacked).expect("folder");
+    let tar = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&unpacked)
+        .status()
+        .expect("tar");
+    assert!(tar.success(), "the archive unpacks");
+    let mut inside = Vec::new();
+    files_under(&unpacked, None, &mut inside);
+    assert!(
+        inside.iter().any(|f| f.to_string_lossy().contains("logs/")),
+        "the archive holds the logs: {inside:?}"
+    );
 
     let mut files = Vec::new();
     files_under(desktop.xdg_root(), None, &mut files);
@@ -230,6 +282,85 @@ async fn run_and_search(mode: Mode) {
     );
     let found = leaks(&files, &secrets);
     assert!(found.is_empty(), "secrets written to disk: {found:#?}");
+
+    // The CLI's stdout and stderr (debug log included).
+    let mut cli_secrets: Vec<(&str, String)> = control
+        .issued_secrets(CLI_AGENT)
+        .into_iter()
+        .map(|s| ("a secret the gateway issued to the CLI's session", s))
+        .collect();
+    assert!(!cli_secrets.is_empty());
+    cli_secrets.push(("the CLI's password", format!("Agent#{CLI_AGENT}")));
+    cli_secrets.push(("the CLI call's calldata", cli_secret));
+    for (kind, secret) in &cli_secrets {
+        assert!(!cli_out.contains(secret.as_str()), "agentbar-cli printed {kind}");
+    }
+}
+
+/// The agent `agentbar-cli` signs in as beside the app.
+const CLI_AGENT: &str = "102";
+
+/// Runs `agentbar-cli watch --verbose` for [`CLI_AGENT`] through a call with
+/// `calldata`, signs it out, and returns all it printed.
+async fn cli_session(desktop: &Desktop, gateway: &Gateway, mode: Mode, calldata: &str) -> String {
+    use tokio::io::AsyncReadExt;
+    let bin = agentbar_e2e::built_binary("agentbar-cli");
+    let mut command = tokio::process::Command::from(desktop.command(&bin.to_string_lossy()));
+    command
+        .args(["--gateway", &gateway.sim.gateway_url(), "--agent", CLI_AGENT])
+        .arg("--ca-file")
+        .arg(&gateway.ca_file)
+        .args(["watch", "--phone", "7102", "--verbose"])
+        .env("AGENTBAR_PASSWORD", format!("Agent#{CLI_AGENT}"))
+        .env("AGENTBAR_LOG", "debug")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    if mode == Mode::Push {
+        let dir = desktop.xdg_root().join("cli-push-cert");
+        command
+            .args(["--mode", "push", "--push-listen", "127.0.0.1:0", "--push-cert-dir"])
+            .arg(dir);
+    }
+    let mut child = command.spawn().expect("agentbar-cli starts");
+    let control = gateway.sim.control();
+    eventually("the CLI signed in", Duration::from_secs(20), || {
+        control
+            .agent_state(CLI_AGENT)
+            .filter(|a| a.signed_in)
+            .map(|_| ())
+    })
+    .await;
+    control
+        .ring(
+            CLI_AGENT,
+            Ring {
+                calldata: Some(calldata.to_owned()),
+                ..Ring::default()
+            },
+        )
+        .expect("ring the CLI's agent");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    control.customer_hang_up(CLI_AGENT).expect("hang up");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let pid = child.id().expect("running");
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let mut out = String::new();
+    let mut err = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        let _ = stdout.read_to_string(&mut out).await;
+    }
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = stderr.read_to_string(&mut err).await;
+    }
+    let status = child.wait().await.expect("exit");
+    assert!(status.success(), "agentbar-cli signed out and exited 0: {err}");
+    assert!(out.contains("AgentEvent_Ringing"), "the CLI saw the call: {out}");
+    assert!(err.contains("DEBUG"), "the CLI logged at debug level");
+    format!("{out}\n{err}")
 }
 
 #[tokio::test]

@@ -224,6 +224,10 @@ pub struct Watch {
     /// Push mode: where the event endpoint listens.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub push_listen: SocketAddr,
+    /// Push mode: where a generated receiver certificate is kept (default:
+    /// the user's data folder, agentbar-cli/push).
+    #[arg(long, value_name = "DIR")]
+    pub push_cert_dir: Option<PathBuf>,
     /// Push mode: the URL the gateway posts to (callBackUri); default
     /// https://{listen address}/service-cloud/rest/cc-ai/v1/agentevent/pushresult.
     #[arg(long, value_name = "URL")]

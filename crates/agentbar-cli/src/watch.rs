@@ -106,6 +106,12 @@ pub async fn run(g: &Global, w: &Watch) -> Result<(), Failure> {
         }
     }
 
+    if let Some((addr, sha256)) = session.push_endpoint().await {
+        eprintln!(
+            "agentbar-cli: push receiver on {addr}, certificate SHA-256 {sha256} \
+             (the gateway can pin it)"
+        );
+    }
     let follower = (!keyring.is_gone()).then(|| {
         let k = keyring.clone();
         GuidFollower::start(&session, keyring.kept(), move |e| k.warn_once(e))
@@ -167,7 +173,16 @@ fn push_mode(w: &Watch) -> PushMode {
         (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
         _ => None,
     };
-    PushMode::listening(w.push_listen, w.push_url.clone(), pem)
+    let mode = PushMode::listening(w.push_listen, w.push_url.clone(), pem);
+    // A generated certificate is kept, so the gateway can pin it.
+    match w
+        .push_cert_dir
+        .clone()
+        .or_else(|| dirs::data_dir().map(|d| d.join("agentbar-cli").join("push")))
+    {
+        Some(dir) => mode.keeping_certificate_in(dir),
+        None => mode,
+    }
 }
 
 /// Resumes the session kept in the keyring when the gateway still knows it

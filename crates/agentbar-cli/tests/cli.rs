@@ -351,27 +351,53 @@ async fn watch_prints_events_as_emitted_and_the_state_and_signs_out_on_sigterm()
 async fn watch_in_push_mode_prints_the_pushed_events() {
     let gw = Gateway::start(common::quick_config()).await;
     let ctl = gw.sim.control();
-    let mut w = gw.watch("103", &["--mode", "push", "--push-listen", "127.0.0.1:0"]);
-    w.state("idle").await;
-    assert_eq!(
-        ctl.agent_state("103").and_then(|a| a.mode).as_deref(),
-        Some("push")
-    );
-    let callid = ctl.ring("103", Ring::default()).expect("ring");
-    let ringing = w.event("AgentEvent_Ringing").await;
-    assert_eq!(ringing["content"]["callid"], callid.as_str());
-    let sent = ctl
-        .emitted_events("103")
-        .into_iter()
-        .find(|e| e["eventType"] == "AgentEvent_Ringing")
-        .expect("emitted");
-    assert_eq!(as_emitted(&ringing), sent);
-    ctl.customer_hang_up("103").expect("hang up");
-    w.state("idle").await;
-    w.signal(Signal::SIGTERM);
-    let (code, stderr) = w.exit().await;
-    assert_eq!(code, Some(0), "stderr: {stderr}");
-    assert!(!ctl.agent_state("103").expect("agent").signed_in);
+    let cert_dir = gw.dir.path().join("push-cert");
+    let dir = cert_dir.to_string_lossy().into_owned();
+    let mut fingerprints = Vec::new();
+    for _ in 0..2 {
+        let mut w = gw.watch(
+            "103",
+            &[
+                "--mode",
+                "push",
+                "--push-listen",
+                "127.0.0.1:0",
+                "--push-cert-dir",
+                &dir,
+            ],
+        );
+        w.state("idle").await;
+        assert_eq!(
+            ctl.agent_state("103").and_then(|a| a.mode).as_deref(),
+            Some("push")
+        );
+        let callid = ctl.ring("103", Ring::default()).expect("ring");
+        let ringing = w.event("AgentEvent_Ringing").await;
+        assert_eq!(ringing["content"]["callid"], callid.as_str());
+        let sent = ctl
+            .emitted_events("103")
+            .into_iter()
+            .rev()
+            .find(|e| e["eventType"] == "AgentEvent_Ringing")
+            .expect("emitted");
+        assert_eq!(as_emitted(&ringing), sent);
+        ctl.customer_hang_up("103").expect("hang up");
+        w.state("idle").await;
+        w.signal(Signal::SIGTERM);
+        let (code, stderr) = w.exit().await;
+        assert_eq!(code, Some(0), "stderr: {stderr}");
+        assert!(!ctl.agent_state("103").expect("agent").signed_in);
+        let fingerprint = stderr
+            .split("certificate SHA-256 ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no fingerprint on stderr: {stderr}"))
+            .to_owned();
+        assert_eq!(fingerprint.len(), 64, "{fingerprint}");
+        fingerprints.push(fingerprint);
+    }
+    // The generated certificate is kept: the gateway can pin it.
+    assert_eq!(fingerprints[0], fingerprints[1]);
 }
 
 #[tokio::test]

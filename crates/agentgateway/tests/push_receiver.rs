@@ -293,6 +293,15 @@ async fn a_missing_or_wrong_guid_is_refused() {
     assert_refused(&f.execute(no_guid).await, 401, "000-003");
     let wrong = f.request_with(body.clone(), "Guid", Some("other.AgentGateway0"));
     assert_refused(&f.execute(wrong).await, 401, "000-003");
+    // As long as the right one, one character off (first, middle, last).
+    for at in [0, GUID.len() / 2, GUID.len() - 1] {
+        let mut near: Vec<u8> = GUID.bytes().collect();
+        near[at] = if near[at] == b'a' { b'b' } else { b'a' };
+        let near = String::from_utf8(near).expect("ascii");
+        assert_eq!(near.len(), GUID.len());
+        let request = f.request_with(body.clone(), "Guid", Some(&near));
+        assert_refused(&f.execute(request).await, 401, "000-003");
+    }
     // Two Guid headers are ambiguous: refused too.
     let twice = f.request(body.clone()).header("Guid", GUID);
     assert_refused(&send(twice).await, 401, "000-003");
@@ -302,7 +311,7 @@ async fn a_missing_or_wrong_guid_is_refused() {
     f.creds.end();
     assert_refused(&f.push(body).await, 401, "000-003");
     f.assert_nothing_delivered();
-    assert_eq!(f.receiver.stats().refused, 4);
+    assert_eq!(f.receiver.stats().refused, 7);
 }
 
 #[tokio::test]
@@ -606,8 +615,10 @@ async fn slow_senders_are_cut_off() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_connections_at_once_are_all_answered_or_refused_cleanly() {
+    // One peer (a gateway pushing hard) beyond the cap of connections served at once.
     let cfg = PushConfig {
         max_connections: 16,
+        max_connections_per_peer: 256,
         ..PushConfig::default()
     };
     let mut f = fixture_with(cfg, PushCredentials::new(), 512).await;
@@ -641,7 +652,7 @@ async fn many_connections_at_once_are_all_answered_or_refused_cleanly() {
         succeeded += usize::from(ok);
         answered += usize::from(got_answer);
     }
-    assert!(succeeded > 0);
+    assert_eq!(answered, 200, "every connection got an answer, none was reset");
     assert_eq!(succeeded, answered, "every answer was a success");
     let delivered = f.delivered();
     assert_eq!(
@@ -962,10 +973,10 @@ async fn tls_1_0_and_1_1_clients_are_refused_and_deliver_nothing() {
     // level (2); SECLEVEL=0 lets s_client offer them again, as an old
     // gateway's TLS stack would.
     let old = ["-cipher", "DEFAULT@SECLEVEL=0"];
-    let Some(control) = s_client(&f, &["-tls1_2"], &request).await else {
-        eprintln!("openssl is not installed: TLS 1.0/1.1 refusal not checked");
-        return;
-    };
+    // The test command installs openssl: without it this check cannot be made.
+    let control = s_client(&f, &["-tls1_2"], &request)
+        .await
+        .expect("openssl is installed");
     // The same command over TLS 1.2 gets its answer: the check below is
     // about the version, not a broken command line.
     assert!(

@@ -320,3 +320,45 @@ async fn resume_from_a_stored_guid_and_refusal_when_unknown() {
     ));
     assert!(!b.is_running().await);
 }
+
+#[tokio::test]
+async fn a_poll_answer_that_cannot_be_read_is_followed_by_a_reconcile() {
+    // The gateway may have dequeued the event such an answer carried: only
+    // agentstatus can repair the bar.
+    for (agent, action, retcode) in [
+        ("102", FaultAction::MalformedBody, None),
+        ("103", FaultAction::WrongContentType, None),
+        (
+            "104",
+            FaultAction::Retcode {
+                retcode: "100-007".into(),
+            },
+            Some("100-007"),
+        ),
+    ] {
+        let sim = start(quick_config()).await;
+        let s = session(&sim, agent);
+        let mut sub = s.subscribe();
+        let mut seen = Vec::new();
+        s.sign_in(sign_in_req(agent), false).await.expect("sign in");
+        wait_event(&mut sub, &mut seen, "AgentState_Ready").await;
+        let ctl = sim.control();
+        ctl.clear_request_log();
+        ctl.fault(poll_fault(agent, action.clone()));
+        eventually(
+            "a reconcile after the bad answer",
+            Duration::from_secs(10),
+            || {
+                let log = ctl.request_log();
+                let bad = log.iter().position(|r| {
+                    r.path.contains("/agentevent/")
+                        && (retcode.is_none() || r.retcode.as_deref() == retcode)
+                });
+                bad.and_then(|i| log.get(i + 1))
+                    .is_some_and(|next| next.path.ends_with("/agentstatus"))
+            },
+        )
+        .await;
+        assert!(s.is_running().await, "{action:?}: the session goes on");
+    }
+}

@@ -160,6 +160,20 @@ impl PushMode {
         mode.callback_uri = public_url.filter(|u| !u.is_empty());
         mode
     }
+
+    /// Keeps a self-signed certificate in `dir` across sign-ins and restarts
+    /// instead of making one at every start, so the gateway can pin it
+    /// (certificates from PEM files are left as they are).
+    pub fn keeping_certificate_in(mut self, dir: std::path::PathBuf) -> PushMode {
+        use crate::push::TlsSource;
+        if let TlsSource::SelfSigned { subject_alt_names } = &self.receiver.tls {
+            self.receiver.tls = TlsSource::Kept {
+                dir,
+                subject_alt_names: subject_alt_names.clone(),
+            };
+        }
+        self
+    }
 }
 
 impl SessionConfig {

@@ -1,5 +1,6 @@
-//! The receiver's TLS identity: a certificate from PEM files, or a
-//! self-signed one made at start.
+//! The receiver's TLS identity: a certificate from PEM files, a self-signed
+//! one made at start, or a self-signed one made once and kept (so that a
+//! gateway can pin it across sign-ins and restarts).
 //!
 //! The seed requires TLS 1.2 or later. rustls implements only TLS 1.2 and
 //! 1.3 (it cannot speak SSL 3, TLS 1.0 or 1.1 at all), and the server config
@@ -31,7 +32,21 @@ pub enum TlsSource {
         /// Subject alternative names; IP literals become IP SANs.
         subject_alt_names: Vec<String>,
     },
+    /// A self-signed certificate made once and kept in `dir` (folder and key
+    /// owner-only), made anew only when the names change: its fingerprint
+    /// stays the same, so an administrator can pin it at the gateway.
+    Kept {
+        /// Where the certificate and key are kept.
+        dir: PathBuf,
+        /// Subject alternative names; IP literals become IP SANs.
+        subject_alt_names: Vec<String>,
+    },
 }
+
+/// File names of a kept certificate, its key and the names it was made for.
+const KEPT_CERT: &str = "push-cert.pem";
+const KEPT_KEY: &str = "push-key.pem";
+const KEPT_NAMES: &str = "push-cert.names";
 
 /// A loaded or generated certificate with its private key, ready to serve.
 #[derive(Clone)]
@@ -55,7 +70,40 @@ impl TlsIdentity {
         match source {
             TlsSource::PemFiles { cert, key } => Self::from_pem_files(cert, key),
             TlsSource::SelfSigned { subject_alt_names } => Self::self_signed(subject_alt_names),
+            TlsSource::Kept {
+                dir,
+                subject_alt_names,
+            } => Self::kept(dir, subject_alt_names),
         }
+    }
+
+    /// The certificate kept in `dir` for `names`, made (and kept) when there
+    /// is none or it was made for other names.
+    pub fn kept(dir: &Path, names: &[String]) -> Result<Self, PushError> {
+        let (cert, key, listed) = (
+            dir.join(KEPT_CERT),
+            dir.join(KEPT_KEY),
+            dir.join(KEPT_NAMES),
+        );
+        let wanted = names.join("\n");
+        let same_names = std::fs::read_to_string(&listed).is_ok_and(|n| n == wanted);
+        if same_names
+            && cert.exists()
+            && key.exists()
+            && let Ok(identity) = Self::from_pem_files(&cert, &key)
+        {
+            return Ok(identity);
+        }
+        let (identity, key_pem) = Self::generate(names)?;
+        let io = |source| PushError::ReadPem {
+            path: dir.to_owned(),
+            source,
+        };
+        owner_only_dir(dir).map_err(io)?;
+        write_owner_only(&key, key_pem.as_bytes()).map_err(io)?;
+        write_owner_only(&cert, identity.cert_pem.as_bytes()).map_err(io)?;
+        write_owner_only(&listed, wanted.as_bytes()).map_err(io)?;
+        Ok(identity)
     }
 
     /// Reads a PEM certificate chain and private key.
@@ -88,6 +136,11 @@ impl TlsIdentity {
     /// Generates a self-signed ECDSA P-256 certificate for `subject_alt_names`.
     /// The private key lives only in memory.
     pub fn self_signed(subject_alt_names: &[String]) -> Result<Self, PushError> {
+        Self::generate(subject_alt_names).map(|(identity, _)| identity)
+    }
+
+    /// A new self-signed identity and its private key as PEM.
+    fn generate(subject_alt_names: &[String]) -> Result<(Self, String), PushError> {
         let mut params = rcgen::CertificateParams::new(subject_alt_names.to_vec())?;
         params
             .distinguished_name
@@ -95,7 +148,8 @@ impl TlsIdentity {
         let key_pair = rcgen::KeyPair::generate()?;
         let cert = params.self_signed(&key_pair)?;
         let private_key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_pair.serialize_der()));
-        Self::build(vec![cert.der().clone()], private_key, cert.pem())
+        let identity = Self::build(vec![cert.der().clone()], private_key, cert.pem())?;
+        Ok((identity, key_pair.serialize_pem()))
     }
 
     fn build(
@@ -135,5 +189,67 @@ impl TlsIdentity {
     /// The rustls server configuration serving this identity.
     pub fn server_config(&self) -> Arc<ServerConfig> {
         Arc::clone(&self.config)
+    }
+}
+
+/// Creates `dir` (and its parents) and makes it owner-only.
+fn owner_only_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// Writes `bytes` to `path` readable by the owner only, replacing it whole
+/// (a temporary file renamed over it), so a crash never leaves half a key.
+fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path)
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    #[test]
+    fn a_kept_certificate_stays_the_same_until_its_names_change() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let dir = root.path().join("push");
+        let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+        let first = TlsIdentity::kept(&dir, &names).expect("made");
+        let again = TlsIdentity::kept(&dir, &names).expect("loaded");
+        assert_eq!(first.cert_sha256(), again.cert_sha256(), "pinnable");
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join(KEPT_KEY)), 0o600);
+        assert_eq!(mode(&dir.join(KEPT_CERT)), 0o600);
+        let other = TlsIdentity::kept(&dir, &["agent7.example".to_owned()]).expect("remade");
+        assert_ne!(
+            first.cert_sha256(),
+            other.cert_sha256(),
+            "new names, new certificate"
+        );
+        // A damaged file is replaced, not an error.
+        std::fs::write(dir.join(KEPT_KEY), "not a key").expect("write");
+        let repaired = TlsIdentity::kept(&dir, &["agent7.example".to_owned()]).expect("remade");
+        assert_ne!(repaired.cert_sha256(), other.cert_sha256());
     }
 }
