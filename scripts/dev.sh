@@ -15,7 +15,7 @@ APT_PACKAGES=(
   build-essential pkg-config curl wget file ca-certificates
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools dunst
-  jq libglib2.0-bin imagemagick x11-apps procps fonts-wqy-microhei
+  jq libglib2.0-bin imagemagick x11-apps procps fonts-wqy-microhei openssl
 )
 TAURI_DRIVER_VERSION="2.0.6"
 
@@ -48,18 +48,41 @@ install_rust() {
   fi
 }
 
+# The UI toolchain (Vite 7) needs Node.js 20.19 or later. Debian 12 ships
+# 18.20: then its npm fetches an official Node build from the npm registry
+# (package node-linux-<arch>) into target/node, used for this run only.
+NODE_VERSION="20.20.2"
+
+node_is_recent() {
+  command -v node >/dev/null 2>&1 &&
+    node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'
+}
+
 install_node() {
-  local major=0
-  if command -v node >/dev/null 2>&1; then major=$(node -p 'process.versions.node.split(".")[0]'); fi
-  if [ "$major" -lt 20 ]; then
-    step "installing Node.js"
+  node_is_recent && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    step "installing Node.js and npm"
     $SUDO apt-get update
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
-    major=$(node -p 'process.versions.node.split(".")[0]')
-    if [ "$major" -lt 20 ]; then
-      echo "AgentBar's UI build needs Node.js 20 or later; this system has $(node --version)." >&2
-      exit 1
-    fi
+  fi
+  node_is_recent && return 0
+  local arch
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64) arch=arm64 ;;
+    *) echo "AgentBar's UI build needs Node.js 20.19 or later; no build for $(uname -m)." >&2; exit 1 ;;
+  esac
+  local dir="$PWD/target/node"
+  local bin="$dir/node_modules/node-linux-$arch/bin"
+  if [ ! -x "$bin/node" ] || [ "$("$bin/node" --version)" != "v$NODE_VERSION" ]; then
+    step "installing Node.js $NODE_VERSION from the npm registry (the system has $(node --version 2>/dev/null || echo none))"
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-save --no-audit --no-fund --no-package-lock "node-linux-$arch@$NODE_VERSION"
+  fi
+  export PATH="$bin:$PATH"
+  if ! node_is_recent; then
+    echo "AgentBar's UI build needs Node.js 20.19 or later; $bin/node is $(node --version)." >&2
+    exit 1
   fi
 }
 
@@ -136,7 +159,11 @@ run_app() {
   export XDG_CONFIG_HOME="$PWD/$DEMO_DIR/config"
   export AGENTBAR_PASSWORD="$DEMO_PASSWORD"
   if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
-    echo "No display: starting AgentBar under Xvfb with its own session bus and keyring."
+    echo "No display: starting AgentBar under Xvfb with its own session bus and keyring (in $DEMO_DIR)."
+    # The demo's keyring lives under target/demo like its settings, never in
+    # the user's own keyring folder.
+    mkdir -p "$DEMO_DIR/data"
+    export XDG_DATA_HOME="$PWD/$DEMO_DIR/data"
     xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- sh -c '
       echo "See it with: DISPLAY=$DISPLAY XAUTHORITY=$XAUTHORITY import -window root shot.png"
       printf demo | gnome-keyring-daemon --unlock --components=secrets >/dev/null
