@@ -28,12 +28,15 @@ const HEADER: &str =
 fn constants() -> String {
     let json = |value: &dyn erased::Json| value.pretty();
     format!(
-        "{HEADER}import type {{ Limits }} from \"./Limits\";\n\
+        "{HEADER}import type {{ BarView }} from \"./BarView\";\n\
+         import type {{ Limits }} from \"./Limits\";\n\
          import type {{ Settings }} from \"./Settings\";\n\n\
          /// The limits the gateway sets.\n\
          export const LIMITS: Limits = {limits};\n\n\
          /// The settings before the agent or an administrator chose any.\n\
          export const DEFAULT_SETTINGS: Settings = {settings};\n\n\
+         /// The bar before any sign-in.\n\
+         export const SIGNED_OUT_BAR: BarView = {signed_out};\n\n\
          /// The settings an administrator can lock, by name.\n\
          export const LOCKABLE: readonly string[] = {lockable};\n\n\
          /// Event names the Rust side emits.\n\
@@ -41,6 +44,7 @@ fn constants() -> String {
         limits = json(&Limits::current()),
         settings = json(&Settings::default()),
         lockable = json(&LOCKABLE),
+        signed_out = json(&signed_out_bar()),
     )
     .replace("/// ", "/** ")
     .lines()
@@ -54,6 +58,13 @@ fn constants() -> String {
     .collect::<Vec<_>>()
     .join("\n")
         + "\n"
+}
+
+/// The bar before any sign-in, without the moment it was shown.
+fn signed_out_bar() -> BarView {
+    let mut bar = BarView::signed_out(None, 0);
+    bar.health.since = None;
+    bar
 }
 
 mod erased {

@@ -1,4 +1,5 @@
 // Generated from AgentBar's Rust types by `cargo test -p agentbar`. Do not edit.
+import type { BarView } from "./BarView";
 import type { Limits } from "./Limits";
 import type { Settings } from "./Settings";
 
@@ -49,6 +50,38 @@ export const DEFAULT_SETTINGS: Settings = {
     "busy": "Ctrl+Alt+B"
   },
   "locked": []
+};
+
+/** The bar before any sign-in. */
+export const SIGNED_OUT_BAR: BarView = {
+  "agentId": null,
+  "state": "signedout",
+  "stateSince": null,
+  "restUntil": null,
+  "busyReason": null,
+  "health": {
+    "kind": "signedout",
+    "since": null,
+    "reason": null,
+    "gateway": null
+  },
+  "call": null,
+  "lastError": null,
+  "controls": {
+    "ready": "disabled",
+    "busy": "disabled",
+    "cancelBusy": "hidden",
+    "rest": "disabled",
+    "cancelRest": "hidden",
+    "work": "disabled",
+    "cancelWork": "hidden",
+    "answer": "hidden",
+    "hangUp": "hidden",
+    "hold": "hidden",
+    "unhold": "hidden",
+    "saveCalldata": "hidden",
+    "signOut": "hidden"
+  }
 };
 
 /** The settings an administrator can lock, by name. */
