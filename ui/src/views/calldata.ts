@@ -56,7 +56,8 @@ export class CalldataView {
     const count = this.ctx.el("calldata-count");
     setText(count, check.counter);
     count.classList.toggle("over", check.over);
-    setDisabled(this.ctx.el<HTMLButtonElement>(SAVE), check.over || this.ctx.busy(SAVE));
+    const usable = this.ctx.bar.controls.saveCalldata === "enabled";
+    setDisabled(this.ctx.el<HTMLButtonElement>(SAVE), !usable || check.over || this.ctx.busy(SAVE));
     const status = this.ctx.el("calldata-status");
     const note = check.over ? { text: check.problem, kind: "error" as const } : this.note;
     setText(status, note?.text ?? "");
