@@ -178,6 +178,8 @@ run_tests() {
   install_tauri_driver
   step "formatting"
   cargo fmt --all -- --check
+  step "the page's generated types match the Rust types (ui/src/bindings)"
+  cargo test --locked -p agentbar --lib bindings
   step "UI type check and unit tests"
   (cd ui && npm run typecheck && npm test)
   step "clippy"

@@ -5,37 +5,31 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use serde::Serialize;
 use tauri::{AppHandle, Manager};
 
-use crate::session::AppSession;
+use crate::errors::AppError;
+use crate::i18n;
 use crate::settings::Settings;
-use crate::view::{HealthKind, HealthView};
+use crate::view::live::{Live, TimelineEntry};
 
-/// One change of the connection's health.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TimelineEntry {
-    pub at: u64,
-    pub health: HealthKind,
-    pub reason: Option<String>,
-    pub gateway: Option<String>,
-}
-
-impl TimelineEntry {
-    pub fn of(health: &HealthView, at: u64) -> Self {
-        Self {
-            at,
-            health: health.kind,
-            reason: health.reason.clone(),
-            gateway: health.gateway.clone(),
-        }
-    }
+/// Writes the archive on a blocking thread; returns its path.
+pub async fn save(app: &AppHandle) -> Result<String, AppError> {
+    let contents = Contents::gather(app);
+    let path = tokio::task::spawn_blocking(move || contents.write())
+        .await
+        .map_err(|e| AppError::new("diagnostics", e.to_string()))?
+        .map_err(|e| {
+            AppError::new(
+                "diagnostics",
+                i18n::tf("error.diagnostics", &[("error", &e.to_string())]),
+            )
+        })?;
+    Ok(path.to_string_lossy().into_owned())
 }
 
 /// What goes into the archive, gathered on the calling thread; written on a
 /// blocking one.
-pub struct Contents {
+struct Contents {
     out_dir: PathBuf,
     log_dir: Option<PathBuf>,
     settings: Settings,
@@ -44,14 +38,9 @@ pub struct Contents {
 }
 
 impl Contents {
-    pub fn gather(app: &AppHandle, app_session: &AppSession) -> Self {
-        let (settings, timeline) = {
-            let live = app_session.live();
-            (
-                live.settings.clone(),
-                live.timeline.iter().cloned().collect(),
-            )
-        };
+    fn gather(app: &AppHandle) -> Self {
+        let live = app.state::<Live>();
+        let (settings, timeline) = (live.settings(), live.timeline());
         let out_dir = dirs::download_dir()
             .filter(|d| d.is_dir())
             .or_else(|| {
@@ -80,7 +69,7 @@ impl Contents {
     }
 
     /// Writes `agentbar-diagnostics-<epoch ms>.tar.gz`; returns its path.
-    pub fn write(self) -> std::io::Result<PathBuf> {
+    fn write(self) -> std::io::Result<PathBuf> {
         std::fs::create_dir_all(&self.out_dir)?;
         let path = self.out_dir.join(format!(
             "agentbar-diagnostics-{}.tar.gz",
@@ -122,6 +111,7 @@ fn add<W: Write>(archive: &mut tar::Builder<W>, name: &str, bytes: &[u8]) -> std
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::view::HealthKind;
     use std::io::Read;
 
     #[test]

@@ -8,12 +8,13 @@ use agentgateway::bar::{LastError, SignOutReason};
 use agentgateway::guid_store::StoreError;
 use agentgateway::{ClientError, ReconnectCause, SessionError};
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::i18n;
 use crate::settings::SettingsError;
 
 /// An error for the page: it branches on `kind` and shows `message`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
 #[error("{message}")]
 pub struct AppError {
     pub kind: String,

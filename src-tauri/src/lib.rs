@@ -1,35 +1,48 @@
 //! AgentBar's desktop shell: it wires the `agentgateway` engine to the window,
-//! the tray, notifications and the keyring, and keeps no protocol logic of its own.
+//! the tray, notifications and the keyring, and keeps no protocol logic of its
+//! own. Every way in (page, tray, shortcut, notification) goes through
+//! `actions`; everything shown follows the one bar that `view::live` publishes.
 
-mod bridge;
+mod actions;
+mod app;
+#[cfg(test)]
+mod bindings;
 mod commands;
+mod desktop;
 mod diagnostics;
 mod errors;
+mod faces;
 mod i18n;
+mod limits;
 mod logging;
-mod notify;
 mod secrets;
-mod session;
 mod settings;
 mod shortcuts;
-mod tray;
+mod task;
 mod view;
+mod window;
 
-use tauri::{AppHandle, Manager, WindowEvent};
+use tauri::{Manager, WindowEvent};
 
-use crate::session::AppSession;
+use crate::app::AppSession;
 use crate::settings::SettingsStore;
+use crate::task::Task;
+use crate::view::live::Live;
 
-/// Label of the connection bar window.
-pub const MAIN_WINDOW: &str = "main";
+/// The faces that follow the bar for as long as the app runs.
+struct Followers {
+    _tasks: Vec<Task>,
+}
 
 /// Starts the desktop app and blocks until it quits.
 pub fn run() {
     let sign_in_at_start = std::env::args().any(|a| a == "--sign-in");
+    let app_session = AppSession::new(SettingsStore::platform());
+    let live = Live::new(app_session.load_settings());
     let result = tauri::Builder::default()
         // First: a second launch only focuses the running bar.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            show_main_window(app);
+            window::show(app);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(
@@ -38,7 +51,8 @@ pub fn run() {
                 .build(),
         )
         .plugin(shortcuts::plugin())
-        .manage(AppSession::new(SettingsStore::platform()))
+        .manage(app_session)
+        .manage(live)
         .manage(shortcuts::Shortcuts::default())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
@@ -66,11 +80,16 @@ pub fn run() {
         .setup(move |app| {
             let guard = logging::init(app.handle());
             app.manage(guard);
-            let settings = app.state::<AppSession>().settings();
-            i18n::set_current(i18n::resolve(settings.language.as_str()));
-            tray::install(app.handle())?;
-            apply_window_settings(app.handle());
-            apply_autostart(app.handle(), &settings);
+            let settings = app.state::<Live>().settings();
+            desktop::apply_at_start(app.handle(), &settings);
+            faces::tray::install(app.handle())?;
+            app.manage(Followers {
+                _tasks: vec![
+                    faces::page::follow(app.handle()),
+                    faces::tray::follow(app.handle()),
+                    faces::notify::follow(app.handle()),
+                ],
+            });
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 // Off the main thread: registering waits for the main thread.
@@ -87,7 +106,7 @@ pub fn run() {
             // Closing the bar hides it to the tray: an agent must not drop off
             // the queue by closing a window. Quit is in the tray menu.
             if let WindowEvent::CloseRequested { api, .. } = event
-                && window.label() == MAIN_WINDOW
+                && window.label() == window::MAIN_WINDOW
             {
                 api.prevent_close();
                 if let Err(error) = window.hide() {
@@ -101,67 +120,4 @@ pub fn run() {
         eprintln!("AgentBar could not start: {error}");
         std::process::exit(1);
     }
-}
-
-/// Shows, unminimizes and focuses the connection bar window.
-pub(crate) fn show_main_window(app: &AppHandle) {
-    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
-        let shown = window
-            .show()
-            .and_then(|()| window.unminimize())
-            .and_then(|()| window.set_focus());
-        if let Err(error) = shown {
-            tracing::warn!(%error, "could not show the window");
-        }
-    }
-}
-
-/// Makes login start AgentBar, or not, as the settings say (off by default).
-pub(crate) fn apply_autostart(app: &AppHandle, settings: &settings::Settings) {
-    use tauri_plugin_autostart::ManagerExt;
-    let autolaunch = app.autolaunch();
-    if settings.autostart
-        && let Some(home) = dirs::home_dir()
-        && let Err(error) = std::fs::create_dir_all(home.join(".config").join("autostart"))
-    {
-        // The launcher only creates the last folder; a new account may have no ~/.config.
-        tracing::warn!(%error, "could not create the autostart folder");
-    }
-    let result = match (settings.autostart, autolaunch.is_enabled().unwrap_or(false)) {
-        (true, false) => autolaunch.enable(),
-        (false, true) => autolaunch.disable(),
-        _ => Ok(()),
-    };
-    if let Err(error) = result {
-        tracing::warn!(%error, "could not change starting at login");
-    }
-}
-
-/// Applies the window choices of the settings (always on top).
-pub(crate) fn apply_window_settings(app: &AppHandle) {
-    let on_top = app.state::<AppSession>().settings().always_on_top;
-    if let Some(window) = app.get_webview_window(MAIN_WINDOW)
-        && let Err(error) = window.set_always_on_top(on_top)
-    {
-        tracing::warn!(%error, "could not change always-on-top");
-    }
-}
-
-/// Switches the Rust side to the language `settings` choose (tray now;
-/// notifications and errors from now on).
-pub(crate) fn apply_language(app: &AppHandle, settings: &settings::Settings) {
-    i18n::set_current(i18n::resolve(settings.language.as_str()));
-    tray::relabel(app);
-}
-
-/// Quits: signs out first unless the agent turned that off, then exits.
-pub(crate) async fn quit(app: &AppHandle) {
-    let app_session = app.state::<AppSession>();
-    if app_session.settings().quit_signs_out
-        && app_session.session().await.is_ok()
-        && let Err(error) = app_session.sign_out(app).await
-    {
-        tracing::warn!(kind = %error.kind, "signing out before quitting failed; the session stays in the keyring");
-    }
-    app.exit(0);
 }

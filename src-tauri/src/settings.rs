@@ -9,13 +9,17 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::limits::DEFAULT_PUSH_LISTEN;
 
 /// Where the system-wide administrator defaults live unless overridden.
 pub const SYSTEM_DEFAULTS: &str = "/etc/agentbar/defaults.json";
 
 /// How the gateway's certificate is trusted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(rename = "Trust")]
 pub enum TrustSetting {
     /// The operating system's roots.
     System,
@@ -26,7 +30,7 @@ pub enum TrustSetting {
 }
 
 /// Event delivery mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum Mode {
     Poll,
@@ -34,17 +38,31 @@ pub enum Mode {
 }
 
 /// The push receiver's settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PushSettings {
+    /// Local address the receiver listens on, such as 0.0.0.0:8443.
     pub listen: String,
+    /// The URL the gateway posts to (reaches the listener).
     pub public_url: String,
+    /// Certificate and key PEM files; both empty to generate one at start.
     pub cert_file: String,
     pub key_file: String,
 }
 
+impl Default for PushSettings {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_PUSH_LISTEN.to_owned(),
+            public_url: String::new(),
+            cert_file: String::new(),
+            key_file: String::new(),
+        }
+    }
+}
+
 /// Which desktop notifications fire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NotificationSettings {
     pub ringing: bool,
@@ -65,7 +83,7 @@ impl Default for NotificationSettings {
 }
 
 /// The agent's state right after sign-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum StatusAfterSignIn {
     Idle,
@@ -74,7 +92,7 @@ pub enum StatusAfterSignIn {
 }
 
 /// The language of the bar, the tray and notifications.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, TS)]
 pub enum LanguageSetting {
     /// Follow the OS locale.
     #[default]
@@ -98,7 +116,7 @@ impl LanguageSetting {
 }
 
 /// Global keyboard shortcuts, such as "Ctrl+Alt+A"; empty turns one off.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ShortcutSettings {
     pub answer: String,
@@ -118,8 +136,8 @@ impl Default for ShortcutSettings {
     }
 }
 
-/// Everything but secrets. Field names match `ui/src/api.ts`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Everything but secrets; the page gets its type generated (`ui/src/bindings/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     pub gateways: Vec<String>,

@@ -13,49 +13,79 @@ use tauri::{AppHandle, Manager, Wry};
 use tauri_plugin_global_shortcut::{
     GlobalShortcutExt, Modifiers, Shortcut, ShortcutEvent, ShortcutState,
 };
+use ts_rs::TS;
 
+use crate::actions::{self, Action};
 use crate::i18n;
+use crate::limits::DEFAULT_BUSY_REASON;
 use crate::settings::ShortcutSettings;
 
 /// What a shortcut does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ShortcutAction {
     Answer,
     HangUp,
     Ready,
     Busy,
 }
 
-impl Action {
-    /// The name used in settings and statuses (`ui/src/api.ts`).
+impl ShortcutAction {
+    /// The name used in settings and statuses.
     pub fn name(self) -> &'static str {
         match self {
-            Action::Answer => "answer",
-            Action::HangUp => "hangUp",
-            Action::Ready => "ready",
-            Action::Busy => "busy",
+            ShortcutAction::Answer => "answer",
+            ShortcutAction::HangUp => "hangUp",
+            ShortcutAction::Ready => "ready",
+            ShortcutAction::Busy => "busy",
+        }
+    }
+
+    /// The action it performs.
+    fn action(self) -> Action {
+        match self {
+            ShortcutAction::Answer => Action::Answer,
+            ShortcutAction::HangUp => Action::HangUp,
+            ShortcutAction::Ready => Action::Ready,
+            ShortcutAction::Busy => Action::Busy {
+                reason: DEFAULT_BUSY_REASON,
+            },
         }
     }
 }
 
+/// What became of a configured shortcut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ShortcutOutcome {
+    /// Taken globally: it works whichever program has focus.
+    Registered,
+    /// Empty in the settings.
+    Off,
+    /// Not a combination AgentBar can take.
+    Invalid,
+    /// The same combination as an earlier action's.
+    Duplicate,
+    /// The desktop refused it; the page handles it while the bar has focus.
+    Unavailable,
+}
+
 /// How a configured shortcut fared.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ShortcutStatus {
-    /// "answer", "hangUp", "ready" or "busy".
-    pub action: &'static str,
+    pub action: ShortcutAction,
     /// The combination as configured.
     pub shortcut: String,
-    /// "registered", "off" (empty), "invalid", "duplicate" or "unavailable".
-    pub state: &'static str,
-    /// Why, for invalid and unavailable, in plain words.
+    pub state: ShortcutOutcome,
+    /// Why, for invalid, duplicate and unavailable, in the current language.
     pub detail: Option<String>,
 }
 
 /// The registered shortcuts and the status of each configured one.
 #[derive(Default)]
 pub struct Shortcuts {
-    active: Mutex<Vec<(Shortcut, Action)>>,
+    active: Mutex<Vec<(Shortcut, ShortcutAction)>>,
     statuses: Mutex<Vec<ShortcutStatus>>,
 }
 
@@ -91,12 +121,12 @@ fn platform_refusal(var: impl Fn(&str) -> Option<String>) -> Option<&'static str
     None
 }
 
-fn configured(settings: &ShortcutSettings) -> [(Action, &str); 4] {
+fn configured(settings: &ShortcutSettings) -> [(ShortcutAction, &str); 4] {
     [
-        (Action::Answer, settings.answer.as_str()),
-        (Action::HangUp, settings.hang_up.as_str()),
-        (Action::Ready, settings.ready.as_str()),
-        (Action::Busy, settings.busy.as_str()),
+        (ShortcutAction::Answer, settings.answer.as_str()),
+        (ShortcutAction::HangUp, settings.hang_up.as_str()),
+        (ShortcutAction::Ready, settings.ready.as_str()),
+        (ShortcutAction::Busy, settings.busy.as_str()),
     ]
 }
 
@@ -104,29 +134,38 @@ fn configured(settings: &ShortcutSettings) -> [(Action, &str); 4] {
 fn plan(
     settings: &ShortcutSettings,
     refusal: Option<&'static str>,
-) -> Vec<(ShortcutStatus, Option<(Shortcut, Action)>)> {
+) -> Vec<(ShortcutStatus, Option<(Shortcut, ShortcutAction)>)> {
     let mut taken: Vec<Shortcut> = Vec::new();
     configured(settings)
         .into_iter()
         .map(|(action, text)| {
             let status = |state, detail: Option<String>| ShortcutStatus {
-                action: action.name(),
+                action,
                 shortcut: text.trim().to_owned(),
                 state,
                 detail,
             };
             match parse(text) {
-                Ok(None) => (status("off", None), None),
-                Err(detail) => (status("invalid", Some(detail)), None),
+                Ok(None) => (status(ShortcutOutcome::Off, None), None),
+                Err(detail) => (status(ShortcutOutcome::Invalid, Some(detail)), None),
                 Ok(Some(shortcut)) if taken.contains(&shortcut) => (
-                    status("duplicate", Some(i18n::t("shortcut.duplicate").to_owned())),
+                    status(
+                        ShortcutOutcome::Duplicate,
+                        Some(i18n::t("shortcut.duplicate").to_owned()),
+                    ),
                     None,
                 ),
                 Ok(Some(shortcut)) => {
                     taken.push(shortcut);
                     match refusal {
-                        Some(key) => (status("unavailable", Some(i18n::t(key).to_owned())), None),
-                        None => (status("registered", None), Some((shortcut, action))),
+                        Some(key) => (
+                            status(ShortcutOutcome::Unavailable, Some(i18n::t(key).to_owned())),
+                            None,
+                        ),
+                        None => (
+                            status(ShortcutOutcome::Registered, None),
+                            Some((shortcut, action)),
+                        ),
                     }
                 }
             }
@@ -156,19 +195,8 @@ pub fn plugin() -> TauriPlugin<Wry> {
         .build()
 }
 
-fn run(app: &AppHandle, action: Action) {
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let result = match action {
-            Action::Answer => crate::commands::answer(app.state()).await,
-            Action::HangUp => crate::commands::hang_up(app.state()).await,
-            Action::Ready => crate::commands::set_ready(app.state()).await,
-            Action::Busy => crate::commands::set_busy(app.state(), 200).await,
-        };
-        if let Err(error) = result {
-            tracing::warn!(action = action.name(), kind = %error.kind, "the shortcut's action failed");
-        }
-    });
+fn run(app: &AppHandle, action: ShortcutAction) {
+    actions::spawn(app, action.action(), "shortcut");
 }
 
 /// Registers the configured shortcuts in place of the previous ones and
@@ -197,7 +225,7 @@ pub fn apply(app: &AppHandle, settings: &ShortcutSettings) -> Vec<ShortcutStatus
                 Ok(()) => active.push((shortcut, action)),
                 Err(error) => {
                     tracing::warn!(%error, action = action.name(), "a global shortcut was refused");
-                    status.state = "unavailable";
+                    status.state = ShortcutOutcome::Unavailable;
                     status.detail = Some(i18n::tf(
                         "shortcut.refused",
                         &[("detail", &error.to_string())],
@@ -251,15 +279,32 @@ mod tests {
         };
         let planned = plan(&settings, None);
         let states: Vec<_> = planned.iter().map(|(s, _)| s.state).collect();
-        assert_eq!(states, ["registered", "off", "duplicate", "invalid"]);
-        assert_eq!(planned[0].1.map(|(_, a)| a), Some(Action::Answer));
-        assert_eq!(planned[0].0.action, "answer");
-        assert_eq!(planned[1].0.action, "hangUp");
+        assert_eq!(
+            states,
+            [
+                ShortcutOutcome::Registered,
+                ShortcutOutcome::Off,
+                ShortcutOutcome::Duplicate,
+                ShortcutOutcome::Invalid
+            ]
+        );
+        assert_eq!(planned[0].1.map(|(_, a)| a), Some(ShortcutAction::Answer));
+        assert_eq!(planned[0].0.action, ShortcutAction::Answer);
+        assert_eq!(planned[1].0.action, ShortcutAction::HangUp);
+        let json = serde_json::to_value(&planned[1].0).unwrap_or_default();
+        assert_eq!(
+            (json["action"].as_str(), json["state"].as_str()),
+            (Some("hangUp"), Some("off"))
+        );
 
         let refused = plan(&ShortcutSettings::default(), Some("shortcut.wayland"));
-        assert!(refused.iter().all(|(s, w)| s.state == "unavailable"
-            && w.is_none()
-            && s.detail.as_deref().is_some_and(|d| !d.is_empty())));
+        assert!(
+            refused
+                .iter()
+                .all(|(s, w)| s.state == ShortcutOutcome::Unavailable
+                    && w.is_none()
+                    && s.detail.as_deref().is_some_and(|d| !d.is_empty()))
+        );
     }
 
     #[test]

@@ -1,156 +1,43 @@
 /**
  * The contract between the connection bar page and AgentBar's Rust side.
- * Commands go through `invoke`; live updates arrive as Tauri events.
- * The Rust side of this file is src-tauri/src/commands.rs and bridge.rs.
+ * Commands go through `invoke`; live updates arrive as Tauri events. The
+ * types are generated from the Rust ones (./bindings, by `cargo test -p agentbar`).
  */
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AgentState } from "./format";
+import type { AppError } from "./bindings/AppError";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { BarView } from "./bindings/BarView";
+import type { CertificateView } from "./bindings/CertificateView";
+import type { EventRecord } from "./bindings/EventRecord";
+import type { Settings } from "./bindings/Settings";
+import type { ShortcutStatus } from "./bindings/ShortcutStatus";
+import type { SignInRequest } from "./bindings/SignInRequest";
+import type { Snapshot } from "./bindings/Snapshot";
+import { EVENTS } from "./bindings/constants";
 
-/** An error from the Rust side: branch on `kind`, show `message`. */
-export interface AppError {
-  kind: string;
-  message: string;
-}
-
-export type HealthKind = "signedout" | "connecting" | "connected" | "reconnecting";
-
-export interface Health {
-  kind: HealthKind;
-  /** When this health began (epoch ms). */
-  since: number | null;
-  /** Why: the reason for reconnecting or for being signed out, in plain words. */
-  reason: string | null;
-  /** The gateway in use, when connected. */
-  gateway: string | null;
-}
-
-export interface CallView {
-  callId: string;
-  caller: string;
-  called: string;
-  direction: "inbound" | "outbound";
-  media: "voice" | "video" | "voice+video" | "unknown";
-  held: boolean;
-  /** When the call began ringing or was answered (epoch ms). */
-  since: number;
-  /** When the call was answered (epoch ms), null while ringing. */
-  answeredAt: number | null;
-  calldata: string | null;
-}
-
-/** What the connection bar shows: derived on the Rust side from the events. */
-export interface BarView {
-  agentId: string | null;
-  state: AgentState;
-  /** When the agent entered this state (epoch ms), for the running timer. */
-  stateSince: number | null;
-  /** For `rest`: when the requested rest time ends (epoch ms). */
-  restUntil: number | null;
-  /** For `busy`: the reason code given. */
-  busyReason: string | null;
-  health: Health;
-  call: CallView | null;
-  lastError: AppError | null;
-}
-
-/** One event as the gateway sent it, with when AgentBar received it. */
-export interface EventRecord {
-  /** Sequence number in this session, from 1. */
-  seq: number;
-  receivedAt: number;
-  eventType: string;
-  /** The whole event object exactly as received. */
-  raw: Record<string, unknown>;
-}
-
-export type Trust =
-  | { kind: "system" }
-  | { kind: "caFile"; path: string }
-  | { kind: "pin"; sha256: string };
-
-export interface PushSettings {
-  /** Local address the receiver listens on, such as 0.0.0.0:8443. */
-  listen: string;
-  /** The URL the gateway posts to (reaches the listener). */
-  publicUrl: string;
-  /** Certificate and key PEM files; both empty to generate one at start. */
-  certFile: string;
-  keyFile: string;
-}
-
-export interface NotificationSettings {
-  ringing: boolean;
-  signedOut: boolean;
-  connection: boolean;
-  restOver: boolean;
-}
-
-/** What a global shortcut does. */
-export type ShortcutAction = "answer" | "hangUp" | "ready" | "busy";
-
-/** Global keyboard shortcuts such as "Ctrl+Alt+A"; empty turns one off. */
-export type ShortcutSettings = Record<ShortcutAction, string>;
-
-/** What became of a configured global shortcut (Rust: shortcuts.rs). */
-export interface ShortcutStatus {
-  action: ShortcutAction;
-  shortcut: string;
-  state: "registered" | "off" | "invalid" | "duplicate" | "unavailable";
-  /** Why, for invalid, duplicate and unavailable, in the current language. */
-  detail: string | null;
-}
-
-/** Everything but secrets; persisted in the platform's config folder. */
-export interface Settings {
-  gateways: string[];
-  agentId: string;
-  phone: string;
-  mode: "poll" | "push";
-  push: PushSettings;
-  trust: Trust;
-  statusAfterSignIn: "idle" | "busy" | "work";
-  rememberPassword: boolean;
-  takeOver: boolean;
-  notifications: NotificationSettings;
-  alwaysOnTop: boolean;
-  quitSignsOut: boolean;
-  /** Start AgentBar at login (off by default). */
-  autostart: boolean;
-  /** "auto" follows the OS locale (as the Rust side detects it). */
-  language: "auto" | "en" | "zh-CN";
-  shortcuts: ShortcutSettings;
-  /** Settings an administrator locked (names of the fields above). */
-  locked: string[];
-}
-
-export interface SignInRequest {
-  settings: Settings;
-  /** Empty to use the password remembered in the keyring. */
-  password: string;
-}
-
-/** The gateway's certificate, for confirmation at first contact. */
-export interface CertificateInfo {
-  sha256: string;
-  subject: string;
-  /** Whether the configured trust already accepts it. */
-  trusted: boolean;
-}
-
-export interface Snapshot {
-  bar: BarView;
-  events: EventRecord[];
-  settings: Settings;
-  /** Whether a password is remembered in the keyring for the configured agent. */
-  passwordRemembered: boolean;
-}
+export type { AppError } from "./bindings/AppError";
+export type { Availability } from "./bindings/Availability";
+export type { BarView } from "./bindings/BarView";
+export type { CallView } from "./bindings/CallView";
+export type { CertificateView } from "./bindings/CertificateView";
+export type { Controls } from "./bindings/Controls";
+export type { EventRecord } from "./bindings/EventRecord";
+export type { Health } from "./bindings/Health";
+export type { HealthKind } from "./bindings/HealthKind";
+export type { Settings } from "./bindings/Settings";
+export type { ShortcutAction } from "./bindings/ShortcutAction";
+export type { ShortcutSettings } from "./bindings/ShortcutSettings";
+export type { ShortcutStatus } from "./bindings/ShortcutStatus";
+export type { SignInRequest } from "./bindings/SignInRequest";
+export type { Snapshot } from "./bindings/Snapshot";
+export { EVENTS };
 
 export const api = {
-  appInfo: () => invoke<{ name: string; version: string }>("app_info"),
+  appInfo: () => invoke<AppInfo>("app_info"),
   snapshot: () => invoke<Snapshot>("snapshot"),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
-  probeCertificate: (gateway: string) => invoke<CertificateInfo>("probe_certificate", { gateway }),
+  probeCertificate: (gateway: string) => invoke<CertificateView>("probe_certificate", { gateway }),
   signIn: (request: SignInRequest) => invoke<void>("sign_in", { request }),
   signOut: () => invoke<void>("sign_out"),
   ready: () => invoke<void>("set_ready"),
@@ -171,12 +58,6 @@ export const api = {
   systemLanguage: () => invoke<string>("system_language"),
   shortcutStatus: () => invoke<ShortcutStatus[]>("shortcut_status"),
 };
-
-/** Event names the Rust side emits. */
-export const EVENTS = {
-  state: "bar:state",
-  event: "bar:event",
-} as const;
 
 export function onState(handler: (bar: BarView) => void): Promise<UnlistenFn> {
   return listen<BarView>(EVENTS.state, (e) => handler(e.payload));

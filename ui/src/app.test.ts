@@ -198,6 +198,26 @@ describe("live updates", () => {
 });
 
 describe("state controls", () => {
+  it("shows each button as the bar's controls say", async () => {
+    await boot(snapshot(NOW));
+    // During a rest the gateway refuses Ready, Busy and Work: the Rust side says so.
+    await state(bar(NOW, { state: "rest", stateSince: NOW, restUntil: NOW + 60_000 }));
+    expect(button("btn-ready").disabled).toBe(true);
+    expect(button("btn-busy").disabled).toBe(true);
+    expect(button("btn-work").disabled).toBe(true);
+    expect(($("busy-reason") as HTMLSelectElement).disabled).toBe(true);
+    expect($("btn-cancel-rest").hidden).toBe(false);
+    expect(button("btn-cancel-rest").disabled).toBe(false);
+    // Whatever the controls say goes, whatever the state.
+    const sent = bar(NOW);
+    await state({ ...sent, controls: { ...sent.controls, ready: "enabled", hold: "enabled", busy: "hidden", signOut: "disabled" } });
+    expect(button("btn-ready").disabled).toBe(false);
+    expect($("btn-hold").hidden).toBe(false);
+    expect($("btn-busy").hidden).toBe(true);
+    expect(button("btn-sign-out").disabled).toBe(true);
+  });
+
+
   it("Busy sends the chosen reason; the cancel shows only while busy", async () => {
     await boot(snapshot(NOW));
     expect($("btn-cancel-busy").hidden).toBe(true);

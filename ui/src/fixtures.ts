@@ -1,6 +1,25 @@
 /** Sample data for tests and the preview page; never imported by the app. */
-import type { BarView, CallView, EventRecord, Settings, Snapshot } from "./api";
+import type { AgentState } from "./bindings/AgentState";
+import type { Availability, BarView, CallView, Controls, EventRecord, Settings, Snapshot } from "./api";
 import { DEFAULT_SETTINGS, SIGNED_OUT_BAR } from "./model";
+
+const E: Availability = "enabled";
+const D: Availability = "disabled";
+
+/**
+ * The controls the Rust side sends with a bar in each state (as
+ * src-tauri/src/view/controls.rs computes them; a hold is of a held call).
+ */
+export const CONTROLS_SENT: Record<AgentState, Controls> = {
+  signedout: SIGNED_OUT_BAR.controls,
+  idle: { ...SIGNED_OUT_BAR.controls, ready: D, busy: E, rest: E, work: E, signOut: E },
+  busy: { ...SIGNED_OUT_BAR.controls, ready: E, busy: E, cancelBusy: E, rest: E, work: E, signOut: E },
+  rest: { ...SIGNED_OUT_BAR.controls, cancelRest: E, signOut: E },
+  wrapup: { ...SIGNED_OUT_BAR.controls, ready: E, busy: E, rest: E, work: D, cancelWork: E, signOut: E },
+  ringing: { ...SIGNED_OUT_BAR.controls, answer: E, hangUp: E, saveCalldata: E, signOut: D },
+  talking: { ...SIGNED_OUT_BAR.controls, hangUp: E, hold: E, saveCalldata: E, signOut: D },
+  hold: { ...SIGNED_OUT_BAR.controls, hangUp: E, unhold: E, saveCalldata: E, signOut: D },
+};
 
 export const SETTINGS: Settings = {
   ...DEFAULT_SETTINGS,
@@ -16,6 +35,7 @@ export function bar(now: number, patch: Partial<BarView> = {}): BarView {
     state: "idle",
     stateSince: now - 154_000,
     health: { kind: "connected", since: now - 3_600_000, reason: null, gateway: SETTINGS.gateways[0] ?? null },
+    controls: CONTROLS_SENT[patch.state ?? "idle"],
     ...patch,
   };
 }

@@ -1,16 +1,8 @@
 /** Formatting shared by every part of the connection bar. */
+import type { AgentState } from "./bindings/AgentState";
 import { t, type Key } from "./i18n";
 
-/** Agent states the bar shows, one per tray icon. */
-export type AgentState =
-  | "signedout"
-  | "idle"
-  | "busy"
-  | "ringing"
-  | "talking"
-  | "hold"
-  | "rest"
-  | "wrapup";
+export type { AgentState };
 
 const STATE_KEYS: Record<AgentState, Key> = {
   signedout: "state.signedout",

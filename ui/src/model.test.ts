@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { BarView } from "./api";
 import { bar, call, SETTINGS } from "./fixtures";
 import {
   CALLDATA_LIMIT,
   DEFAULT_SETTINGS,
+  LIMITS,
   checkCalldata,
-  controlsFor,
   callDurationText,
   formFromSettings,
   healthText,
@@ -19,8 +18,6 @@ import {
   stateTimerText,
   validateSignIn,
   withSetting,
-  type Availability,
-  type Controls,
   type SignInForm,
 } from "./model";
 
@@ -94,6 +91,17 @@ describe("sign-in validation", () => {
     expect(fields(validForm({ agentId: " 1001 " }))).toEqual([]);
   });
 
+  it("takes a phone number as long as the gateway does", () => {
+    expect(LIMITS.phoneMaxChars).toBe(24);
+    expect(fields(validForm({ phone: "1".repeat(24) }))).toEqual([]);
+    expect(fields(validForm({ phone: "1".repeat(25) }))).toEqual(["phone"]);
+    expect(fields(validForm({ phone: "" }))).toEqual(["phone"]);
+  });
+
+  it("listens for pushes where the Rust side does by default", () => {
+    expect(DEFAULT_SETTINGS.push.listen).toBe(LIMITS.defaultPushListen);
+  });
+
   it("needs a password unless one is remembered", () => {
     expect(fields(validForm({ password: "" }))).toEqual(["password"]);
     expect(fields(validForm({ password: "" }), true)).toEqual([]);
@@ -134,41 +142,9 @@ describe("locked settings", () => {
   });
 });
 
-describe("which controls show", () => {
-  const shown = (v: BarView): Partial<Record<keyof Controls, Availability>> =>
-    Object.fromEntries(Object.entries(controlsFor(v)).filter(([, a]) => a !== "hidden"));
-
-  it("idle: everything but Ready; no cancels, no call buttons", () => {
-    expect(shown(bar(NOW))).toEqual({ ready: "disabled", busy: "enabled", rest: "enabled", work: "enabled" });
-  });
-
-  it("busy, rest and wrap-up show their own cancel", () => {
-    expect(controlsFor(bar(NOW, { state: "busy" })).cancelBusy).toBe("enabled");
-    expect(controlsFor(bar(NOW, { state: "busy" })).ready).toBe("enabled");
-    const rest = controlsFor(bar(NOW, { state: "rest" }));
-    expect([rest.cancelRest, rest.ready, rest.busy, rest.work, rest.cancelBusy]).toEqual(["enabled", "disabled", "disabled", "disabled", "hidden"]);
-    const work = controlsFor(bar(NOW, { state: "wrapup" }));
-    expect([work.cancelWork, work.work, work.ready]).toEqual(["enabled", "disabled", "enabled"]);
-  });
-
-  it("ringing: Answer and Hang up; state buttons off", () => {
-    const c = controlsFor(bar(NOW, { state: "ringing", call: call(NOW) }));
-    expect([c.answer, c.hangup, c.hold, c.unhold]).toEqual(["enabled", "enabled", "hidden", "hidden"]);
-    expect([c.ready, c.busy, c.rest, c.work]).toEqual(["disabled", "disabled", "disabled", "disabled"]);
-  });
-
-  it("talking: Hold; held: Unhold", () => {
-    const talking = controlsFor(bar(NOW, { state: "talking", call: call(NOW, { answeredAt: NOW }) }));
-    expect([talking.answer, talking.hangup, talking.hold, talking.unhold]).toEqual(["hidden", "enabled", "enabled", "hidden"]);
-    const held = controlsFor(bar(NOW, { state: "hold", call: call(NOW, { answeredAt: NOW, held: true }) }));
-    expect([held.hold, held.unhold]).toEqual(["hidden", "enabled"]);
-  });
-
-  it("signed out: nothing usable", () => {
-    const c = controlsFor(bar(NOW, { state: "signedout" }));
-    expect(Object.values(c).every((a) => a !== "enabled")).toBe(true);
-  });
-
+// Which controls apply in which state is decided on the Rust side
+// (src-tauri/src/view/controls.rs, with its tests); the page shows them as sent.
+describe("the bar or the form", () => {
   it("the bar shows while connecting, the form when signed out", () => {
     expect(showsBar(bar(NOW))).toBe(true);
     const out = bar(NOW, { state: "signedout", health: { kind: "signedout", since: null, reason: null, gateway: null } });

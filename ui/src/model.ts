@@ -1,50 +1,30 @@
 /**
  * What the connection bar decides, without touching the page: the sign-in
- * form and its settings, validation, which controls apply in which state,
- * timer and health wording. Everything here is a pure function of its inputs.
+ * form and its settings, validation, timer and health wording. Which
+ * controls apply in which state comes with the bar from the Rust side
+ * (`BarView.controls`); the limits and defaults are generated from Rust too.
+ * Everything here is a pure function of its inputs.
  */
 import type { AppError, BarView, CallView, Health, Settings } from "./api";
+import { DEFAULT_SETTINGS, LIMITS, SIGNED_OUT_BAR } from "./bindings/constants";
 import { formatClock, formatDuration } from "./format";
 import { t } from "./i18n";
 
-/** The gateway refuses call data over 16 KB (protocol.md §6). */
-export const CALLDATA_LIMIT = 16_384;
+export { DEFAULT_SETTINGS, LIMITS, SIGNED_OUT_BAR };
+
+/** The gateway refuses call data over 16 KB. */
+export const CALLDATA_LIMIT = LIMITS.calldataMaxBytes;
 /** Events kept in memory and on the page. */
 export const EVENT_LIMIT = 50;
-/** Rest is 1..86399 seconds on the wire; the bar asks for whole minutes. */
-export const REST_MAX_MINUTES = 1_439;
-/** Busy reasons a site may define (protocol.md §4). */
-export const BUSY_REASONS: readonly number[] = Array.from({ length: 51 }, (_, i) => 200 + i);
-
-export const DEFAULT_SETTINGS: Settings = {
-  gateways: [],
-  agentId: "",
-  phone: "",
-  mode: "poll",
-  push: { listen: "0.0.0.0:8443", publicUrl: "", certFile: "", keyFile: "" },
-  trust: { kind: "system" },
-  statusAfterSignIn: "idle",
-  rememberPassword: false,
-  takeOver: false,
-  notifications: { ringing: true, signedOut: true, connection: true, restOver: true },
-  alwaysOnTop: false,
-  quitSignsOut: true,
-  autostart: false,
-  language: "auto",
-  shortcuts: { answer: "Ctrl+Alt+A", hangUp: "Ctrl+Alt+H", ready: "Ctrl+Alt+R", busy: "Ctrl+Alt+B" },
-  locked: [],
-};
-
-export const SIGNED_OUT_BAR: BarView = {
-  agentId: null,
-  state: "signedout",
-  stateSince: null,
-  restUntil: null,
-  busyReason: null,
-  health: { kind: "signedout", since: null, reason: null, gateway: null },
-  call: null,
-  lastError: null,
-};
+/** The bar asks for a rest in whole minutes. */
+export const REST_MAX_MINUTES = Math.floor(LIMITS.restMaxSeconds / 60);
+/** Busy reasons a site may define. */
+export const BUSY_REASONS: readonly number[] = Array.from(
+  { length: LIMITS.busyReasonMax - LIMITS.busyReasonMin + 1 },
+  (_, i) => LIMITS.busyReasonMin + i,
+);
+/** A phone number as the gateway takes it. */
+const PHONE = new RegExp(`^[0-9+*#]{1,${LIMITS.phoneMaxChars}}$`);
 
 // ---------------------------------------------------------------- sign-in form
 
@@ -149,7 +129,7 @@ export function validateSignIn(f: SignInForm, passwordRemembered: boolean): Fiel
     need(isHttpsUrl(f.gatewayBackup), "gatewayBackup", t("invalid.backupHttps"));
   }
   need(/^\d{1,10}$/.test(f.agentId.trim()), "agentId", t("invalid.agentId"));
-  need(/^[0-9+*#]{1,32}$/.test(f.phone.trim()), "phone", t("invalid.phone"));
+  need(PHONE.test(f.phone.trim()), "phone", t("invalid.phone"));
   need(
     f.password !== "" || passwordRemembered,
     "password",
@@ -224,51 +204,6 @@ export function readSetting(s: Settings, path: SettingPath): boolean {
 /** The bar shows while signed in or on the way there; otherwise the sign-in form. */
 export function showsBar(bar: BarView): boolean {
   return bar.state !== "signedout" || bar.health.kind !== "signedout";
-}
-
-/** How a control appears: usable, visible but not usable now, or not there. */
-export type Availability = "enabled" | "disabled" | "hidden";
-
-export interface Controls {
-  ready: Availability;
-  busy: Availability;
-  cancelBusy: Availability;
-  rest: Availability;
-  cancelRest: Availability;
-  work: Availability;
-  cancelWork: Availability;
-  answer: Availability;
-  hangup: Availability;
-  hold: Availability;
-  unhold: Availability;
-}
-
-/**
- * The four state buttons are always there and usable where the gateway
- * accepts them (not during a call, not while resting); a cancel shows only in
- * its state; call buttons show only where they apply.
- */
-export function controlsFor(bar: BarView): Controls {
-  const s = bar.state;
-  const call = bar.call;
-  const inCall = call !== null || s === "ringing" || s === "talking" || s === "hold";
-  const free = s !== "signedout" && !inCall && s !== "rest";
-  const can = (ok: boolean): Availability => (ok ? "enabled" : "disabled");
-  const only = (ok: boolean): Availability => (ok ? "enabled" : "hidden");
-  const ringing = call !== null && call.answeredAt === null;
-  return {
-    ready: can(free && s !== "idle"),
-    busy: can(free),
-    cancelBusy: only(s === "busy" && !inCall),
-    rest: can(free),
-    cancelRest: only(s === "rest"),
-    work: can(free && s !== "wrapup"),
-    cancelWork: only(s === "wrapup" && !inCall),
-    answer: only(ringing),
-    hangup: only(call !== null),
-    hold: only(call !== null && !ringing && !call.held),
-    unhold: only(call !== null && call.held),
-  };
 }
 
 /** The pill's timer: time in the state, or for rest the time left (then over). */

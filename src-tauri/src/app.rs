@@ -1,32 +1,31 @@
-//! The agent's session as the app holds it: the engine [`Session`], what the
-//! page shows, and the recent events. Sign-in, resume and sign-out run one at
-//! a time; bar operations go straight to the engine's client.
+//! The app's one agent session: its lifecycle (sign-in, resume at start,
+//! sign-out, the gateway ending it) and the engine [`Session`] that actions
+//! use. Sign-in, resume and sign-out run one at a time. What the bar shows is
+//! not kept here but in [`Live`], which the session's [`Bridge`] feeds.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex as StdMutex};
+use std::sync::Arc;
 
 use agentgateway::engine::face::{self, GuidFollower, KeptSession, ResumeError};
-use agentgateway::engine::now_ms;
 use agentgateway::{
     ClientConfig, PushMode, Resumed, Secret, Session, SessionConfig, SignIn, Trust,
 };
-use serde::{Deserialize, Serialize};
-use tauri::AppHandle;
+use serde::Deserialize;
+use tauri::{AppHandle, Manager};
 use tokio::sync::Mutex;
-use tokio::task::JoinHandle;
+use ts_rs::TS;
 
 use crate::errors::AppError;
+use crate::faces::bridge::Bridge;
 use crate::i18n;
+use crate::limits::PHONE_MAX_CHARS;
 use crate::secrets;
 use crate::settings::{Mode, Settings, SettingsStore, StatusAfterSignIn, TrustSetting};
-use crate::view::{BarView, EventRecord, ViewMemory};
-
-/// How many recent events the app keeps for the page.
-pub const RECENT_EVENTS: usize = 200;
+use crate::view::Snapshot;
+use crate::view::live::Live;
 
 /// What the page sends to sign in.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SignInRequest {
     pub settings: Settings,
@@ -34,68 +33,11 @@ pub struct SignInRequest {
     pub password: String,
 }
 
-/// Everything the page needs after a (re)load.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Snapshot {
-    pub bar: BarView,
-    pub events: Vec<EventRecord>,
-    pub settings: Settings,
-    pub password_remembered: bool,
-}
-
-/// What the page shows, kept for snapshots and for working out notifications.
-#[derive(Debug)]
-pub struct Live {
-    pub bar: BarView,
-    /// Connection health over time, newest last, for diagnostics.
-    pub timeline: VecDeque<crate::diagnostics::TimelineEntry>,
-    pub events: VecDeque<EventRecord>,
-    pub next_seq: u64,
-    pub memory: ViewMemory,
-    pub settings: Settings,
-}
-
-/// How many connection-health changes the timeline keeps.
-const TIMELINE_LEN: usize = 500;
-
-impl Live {
-    /// Shows `view`; returns what was shown before. Health changes go on the
-    /// timeline that diagnostics save.
-    pub fn show(&mut self, view: BarView) -> BarView {
-        if view.health.kind != self.bar.health.kind || view.health.reason != self.bar.health.reason
-        {
-            self.timeline
-                .push_back(crate::diagnostics::TimelineEntry::of(
-                    &view.health,
-                    now_ms(),
-                ));
-            if self.timeline.len() > TIMELINE_LEN {
-                self.timeline.pop_front();
-            }
-        }
-        std::mem::replace(&mut self.bar, view)
-    }
-
-    /// Records an event as received; returns the record for the page.
-    pub fn record(&mut self, event_type: String, raw: serde_json::Value) -> EventRecord {
-        self.next_seq += 1;
-        let record = EventRecord {
-            seq: self.next_seq,
-            received_at: now_ms(),
-            event_type,
-            raw,
-        };
-        self.events.push_front(record.clone());
-        self.events.truncate(RECENT_EVENTS);
-        record
-    }
-}
-
 struct Current {
     agent: String,
     session: Arc<Session>,
-    bridge: JoinHandle<()>,
+    /// Dropped with the session: its forwarding stops.
+    _bridge: Bridge,
     /// Writes the GUID to the keyring as the gateway rotates it.
     guid: GuidFollower,
 }
@@ -104,61 +46,47 @@ struct Current {
 pub struct AppSession {
     store: SettingsStore,
     current: Mutex<Option<Current>>,
-    pub live: StdMutex<Live>,
 }
 
 impl AppSession {
     pub fn new(store: SettingsStore) -> Self {
-        let settings = store.load().unwrap_or_else(|error| {
-            tracing::warn!(%error, "settings could not be read; starting from the fallback");
-            store.fallback(&error)
-        });
         Self {
             store,
             current: Mutex::new(None),
-            live: StdMutex::new(Live {
-                bar: BarView::signed_out(None, now_ms()),
-                timeline: VecDeque::new(),
-                events: VecDeque::new(),
-                next_seq: 0,
-                memory: ViewMemory::default(),
-                settings,
-            }),
         }
     }
 
-    pub fn live(&self) -> std::sync::MutexGuard<'_, Live> {
-        self.live.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn settings(&self) -> Settings {
-        self.live().settings.clone()
+    /// The settings in force at start.
+    pub fn load_settings(&self) -> Settings {
+        self.store.load().unwrap_or_else(|error| {
+            tracing::warn!(%error, "settings could not be read; starting from the fallback");
+            self.store.fallback(&error)
+        })
     }
 
     /// Saves settings chosen in the panel; returns the effective ones.
-    pub fn save_settings(&self, settings: &Settings) -> Result<Settings, AppError> {
+    pub fn save_settings(
+        &self,
+        app: &AppHandle,
+        settings: &Settings,
+    ) -> Result<Settings, AppError> {
         let saved = self.store.save(settings)?;
-        self.live().settings = saved.clone();
+        app.state::<Live>().set_settings(saved.clone());
         Ok(saved)
     }
 
-    pub async fn snapshot(&self) -> Snapshot {
-        let (bar, events, settings) = {
-            let live = self.live();
-            (
-                live.bar.clone(),
-                live.events.iter().cloned().collect(),
-                live.settings.clone(),
-            )
-        };
+    /// The bar, recent events and settings, for a page that (re)loads.
+    pub async fn snapshot(&self, app: &AppHandle) -> Snapshot {
+        let live = app.state::<Live>();
+        let settings = live.settings();
         let password_remembered = !settings.agent_id.is_empty()
             && matches!(
                 secrets::load_password(&settings.agent_id).await,
                 Ok(Some(_))
             );
         Snapshot {
-            bar,
-            events,
+            bar: crate::faces::page::in_words(&live.bar()),
+            events: live.events(),
             settings,
             password_remembered,
         }
@@ -186,7 +114,7 @@ impl AppSession {
                 i18n::tf("msg.alreadySignedIn", &[("agent", &c.agent)]),
             ));
         }
-        let settings = self.save_settings(&request.settings)?;
+        let settings = self.save_settings(app, &request.settings)?;
         let agent = settings.agent_id.clone();
         let password = if request.password.is_empty() {
             secrets::load_password(&agent)
@@ -199,8 +127,9 @@ impl AppSession {
         };
 
         let session = Arc::new(Session::new(session_config(&settings)?)?);
-        let bridge = crate::bridge::start(app.clone(), session.clone(), agent.clone());
-        self.live().memory.clear();
+        let live = app.state::<Live>();
+        live.begin(&agent);
+        let bridge = Bridge::start(app, session.clone(), agent.clone());
         let kept = Arc::new(secrets::kept_session(&agent));
         match face::sign_in_kept(
             &session,
@@ -221,20 +150,15 @@ impl AppSession {
                 }
                 tracing::info!(agent = %agent, mode = ?settings.mode, "signed in");
                 let guid = guid_follower(&session, kept);
-                *current = Some(Current {
-                    agent,
-                    session,
-                    bridge,
-                    guid,
-                });
+                *current = Some(held(app, agent, session, bridge, guid));
                 Ok(())
             }
             Err(error) => {
-                bridge.abort();
+                drop(bridge);
                 session.stop().await;
                 let error = AppError::from(error);
                 tracing::info!(agent = %agent, kind = %error.kind, "sign-in refused");
-                crate::bridge::show_signed_out(app, None);
+                live.show_signed_out(None);
                 Err(error)
             }
         }
@@ -244,7 +168,8 @@ impl AppSession {
     /// configured agent. When the gateway refuses it, the GUID is deleted and
     /// the page shows sign-in with the reason.
     pub async fn resume(&self, app: &AppHandle) {
-        let settings = self.settings();
+        let live = app.state::<Live>();
+        let settings = live.settings();
         let agent = settings.agent_id.clone();
         if agent.is_empty() || settings.gateways.is_empty() {
             return;
@@ -253,11 +178,12 @@ impl AppSession {
         let session = match session_config(&settings).and_then(|c| Ok(Session::new(c)?)) {
             Ok(session) => Arc::new(session),
             Err(error) => {
-                crate::bridge::show_signed_out(app, Some(error.message));
+                live.show_signed_out(Some(error.message));
                 return;
             }
         };
-        let bridge = crate::bridge::start(app.clone(), session.clone(), agent.clone());
+        live.begin(&agent);
+        let bridge = Bridge::start(app, session.clone(), agent.clone());
         // With a remembered password the engine can sign in again by itself
         // after a disaster-recovery switchover.
         let again = secrets::load_password(&agent)
@@ -266,17 +192,12 @@ impl AppSession {
             .flatten()
             .map(|password| sign_in_body(&settings, password));
         if let Ok(Some(call)) = secrets::load_call(&agent).await {
-            self.live()
-                .memory
-                .call_resumed(call.callid.clone(), call.since_ms);
+            live.call_resumed(call.callid.clone(), call.since_ms);
             session.seed_call(last_call(call));
         }
         let kept = Arc::new(secrets::kept_session(&agent));
         let error = match face::resume_kept(&session, &kept, again, None).await {
-            Ok(None) => {
-                bridge.abort();
-                return;
-            }
+            Ok(None) => return,
             Ok(Some(how)) => {
                 match how {
                     Resumed::Resumed => {
@@ -287,12 +208,7 @@ impl AppSession {
                     }
                 }
                 let guid = guid_follower(&session, kept);
-                *current = Some(Current {
-                    agent,
-                    session,
-                    bridge,
-                    guid,
-                });
+                *current = Some(held(app, agent, session, bridge, guid));
                 return;
             }
             Err(ResumeError::Keyring(error)) => {
@@ -304,12 +220,12 @@ impl AppSession {
                 AppError::from(error)
             }
         };
-        bridge.abort();
+        drop(bridge);
         session.stop().await;
-        crate::bridge::show_signed_out(
-            app,
-            Some(i18n::tf("msg.notResumed", &[("reason", &error.message)])),
-        );
+        live.show_signed_out(Some(i18n::tf(
+            "msg.notResumed",
+            &[("reason", &error.message)],
+        )));
     }
 
     /// Signs in at start with the saved settings (`agentbar --sign-in`), the
@@ -320,12 +236,12 @@ impl AppSession {
             return;
         }
         let request = SignInRequest {
-            settings: self.settings(),
+            settings: app.state::<Live>().settings(),
             password: std::env::var("AGENTBAR_PASSWORD").unwrap_or_default(),
         };
         if let Err(error) = self.sign_in(app, request).await {
             tracing::warn!(kind = %error.kind, "signing in at start failed");
-            crate::bridge::show_signed_out(app, Some(error.message));
+            app.state::<Live>().show_signed_out(Some(error.message));
         }
     }
 
@@ -336,30 +252,61 @@ impl AppSession {
             return Err(AppError::not_signed_in());
         };
         c.session.sign_out(false).await?;
-        let c = current.take().ok_or_else(AppError::not_signed_in)?;
-        c.session.stop().await;
-        c.bridge.abort();
+        let Current {
+            agent,
+            session,
+            _bridge: bridge,
+            guid,
+        } = current.take().ok_or_else(AppError::not_signed_in)?;
+        session.stop().await;
+        drop(bridge);
         // Through the follower, so no GUID write still under way lands after it.
-        if let Err(error) = c.guid.forget().await {
+        if let Err(error) = guid.forget().await {
             tracing::warn!(%error, "the session could not be deleted from the keyring");
         }
-        if let Err(error) = secrets::store_call(&c.agent, None).await {
+        if let Err(error) = secrets::store_call(&agent, None).await {
             tracing::warn!(%error, "the last call could not be deleted from the keyring");
         }
-        tracing::info!(agent = %c.agent, "signed out");
-        self.live().memory.clear();
-        crate::bridge::show_signed_out(app, None);
+        tracing::info!(agent = %agent, "signed out");
+        app.state::<Live>().show_signed_out(None);
         Ok(())
     }
 
-    /// Forgets a session the gateway ended (the bridge saw it end).
-    pub async fn forget_ended(&self, agent: &str) {
+    /// Forgets a session the gateway ended.
+    async fn forget_ended(&self, session: &Arc<Session>) {
         let mut current = self.current.lock().await;
-        if current.as_ref().is_some_and(|c| c.agent == agent)
+        if current
+            .as_ref()
+            .is_some_and(|c| Arc::ptr_eq(&c.session, session))
             && let Some(c) = current.take()
         {
             c.session.stop().await;
         }
+    }
+}
+
+/// The signed-in session as held, forgotten once the gateway ends it.
+fn held(
+    app: &AppHandle,
+    agent: String,
+    session: Arc<Session>,
+    mut bridge: Bridge,
+    guid: GuidFollower,
+) -> Current {
+    if let Some(ended) = bridge.ended() {
+        let app = app.clone();
+        let session = session.clone();
+        tauri::async_runtime::spawn(async move {
+            if ended.await.is_ok() {
+                app.state::<AppSession>().forget_ended(&session).await;
+            }
+        });
+    }
+    Current {
+        agent,
+        session,
+        _bridge: bridge,
+        guid,
     }
 }
 
@@ -382,6 +329,12 @@ fn validate(settings: &Settings) -> Result<(), AppError> {
     if settings.phone.is_empty() {
         return Err(AppError::invalid(i18n::t("msg.enterPhone")));
     }
+    if settings.phone.chars().count() > PHONE_MAX_CHARS {
+        return Err(AppError::invalid(i18n::tf(
+            "msg.phoneTooLong",
+            &[("max", &PHONE_MAX_CHARS.to_string())],
+        )));
+    }
     Ok(())
 }
 
@@ -400,9 +353,14 @@ fn trust(setting: &TrustSetting) -> Result<Trust, AppError> {
     }
 }
 
-/// The gateway trust of the current settings, for a first-contact probe.
-pub fn trust_of(settings: &Settings) -> Result<Trust, AppError> {
-    trust(&settings.trust)
+/// The certificate `gateway` presents and whether the trust of the current
+/// settings accepts it, for confirmation at first contact.
+pub async fn probe_certificate(
+    app: &AppHandle,
+    gateway: &str,
+) -> Result<crate::view::CertificateView, AppError> {
+    let trust = trust(&app.state::<Live>().settings().trust)?;
+    Ok(agentgateway::probe::probe(gateway, &trust).await?.into())
 }
 
 fn session_config(settings: &Settings) -> Result<SessionConfig, AppError> {

@@ -1,11 +1,21 @@
-//! What the connection bar page shows, as it receives it (`ui/src/api.ts`).
-//! Derived from the engine's bar state so the page never depends on engine internals.
+//! What the connection bar shows, derived from the engine's bar state so no
+//! face depends on engine internals. The page, the tray and notifications all
+//! read the same [`BarView`] (kept by [`live`]); its [`Controls`] say once
+//! which actions are usable now. The page's TypeScript types are generated
+//! from these (`ui/src/bindings/`).
+
+pub mod controls;
+pub mod live;
 
 use serde::Serialize;
+use ts_rs::TS;
 
-/// The agent states the bar and the tray show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub use controls::Controls;
+
+/// The agent states the bar and the tray show, one tray icon each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "AgentState")]
 pub enum AgentStateView {
     Signedout,
     Idle,
@@ -34,7 +44,7 @@ impl AgentStateView {
 }
 
 /// Connection health, in the page's words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum HealthKind {
     Signedout,
@@ -64,34 +74,73 @@ impl Reason {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Health")]
 pub struct HealthView {
     pub kind: HealthKind,
+    /// When this health began (epoch ms).
     pub since: Option<u64>,
-    /// `cause` in words (see [`localize`]).
+    /// Why: the reason for reconnecting or for being signed out, in plain
+    /// words (`cause` in the current language, see [`localize`]).
     pub reason: Option<String>,
     #[serde(skip)]
     pub cause: Option<Reason>,
+    /// The gateway in use, when connected.
     pub gateway: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Which way a call goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+/// What a call carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+pub enum Media {
+    #[serde(rename = "voice")]
+    Voice,
+    #[serde(rename = "video")]
+    Video,
+    #[serde(rename = "voice+video")]
+    VoiceAndVideo,
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+impl Media {
+    /// The name on the wire to the page and in the keyring.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Media::Voice => "voice",
+            Media::Video => "video",
+            Media::VoiceAndVideo => "voice+video",
+            Media::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CallView {
     pub call_id: String,
     pub caller: String,
     pub called: String,
-    pub direction: &'static str,
-    pub media: &'static str,
+    pub direction: Direction,
+    pub media: Media,
     pub held: bool,
+    /// When the call began ringing or was answered (epoch ms).
     pub since: u64,
+    /// When the call was answered (epoch ms), null while ringing.
     pub answered_at: Option<u64>,
     pub calldata: Option<String>,
 }
 
 /// An error the page shows; it branches on `kind`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ErrorView {
     pub kind: String,
     /// `source` in words (see [`localize`]).
@@ -100,17 +149,23 @@ pub struct ErrorView {
     pub source: Option<agentgateway::bar::LastError>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What the connection bar shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct BarView {
     pub agent_id: Option<String>,
     pub state: AgentStateView,
+    /// When the agent entered this state (epoch ms), for the running timer.
     pub state_since: Option<u64>,
+    /// For `rest`: when the requested rest time ends (epoch ms).
     pub rest_until: Option<u64>,
+    /// For `busy`: the reason code given.
     pub busy_reason: Option<String>,
     pub health: HealthView,
     pub call: Option<CallView>,
     pub last_error: Option<ErrorView>,
+    /// Which actions the agent can take now.
+    pub controls: Controls,
 }
 
 impl BarView {
@@ -131,6 +186,7 @@ impl BarView {
             },
             call: None,
             last_error: None,
+            controls: Controls::NONE,
         }
     }
 }
@@ -148,14 +204,56 @@ pub fn localize(view: &mut BarView) {
     }
 }
 
-/// One event as received, for the page's event list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One event as the gateway sent it, with when AgentBar received it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct EventRecord {
+    /// Sequence number in this session, from 1.
     pub seq: u64,
     pub received_at: u64,
     pub event_type: String,
+    /// The whole event object exactly as received.
+    #[ts(type = "Record<string, unknown>")]
     pub raw: serde_json::Value,
+}
+
+/// Everything the page needs after a (re)load.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    pub bar: BarView,
+    pub events: Vec<EventRecord>,
+    pub settings: crate::settings::Settings,
+    /// Whether a password is remembered in the keyring for the configured agent.
+    pub password_remembered: bool,
+}
+
+/// The gateway's certificate, for confirmation at first contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CertificateView {
+    /// SHA-256 of the certificate, lower-case hex.
+    pub sha256: String,
+    /// The host and port that presented it.
+    pub subject: String,
+    /// Whether the configured trust already accepts it.
+    pub trusted: bool,
+}
+
+impl From<agentgateway::probe::PeerCertificate> for CertificateView {
+    fn from(peer: agentgateway::probe::PeerCertificate) -> Self {
+        Self {
+            sha256: peer.sha256,
+            subject: peer.subject,
+            trusted: peer.trusted,
+        }
+    }
+}
+
+/// The application's name and version, for the page's "about" line.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+pub struct AppInfo {
+    pub name: String,
+    pub version: String,
 }
 
 /// What the page needs that the engine's state does not keep: when the call on
@@ -197,7 +295,7 @@ pub fn bar_view(
     memory: &mut ViewMemory,
 ) -> BarView {
     use agentgateway::Health;
-    use agentgateway::bar::{AgentState, Direction, Media};
+    use agentgateway::bar::{AgentState, Direction as CallDirection, Media as CallMedia};
 
     let agent = match state.agent {
         AgentState::SignedOut | AgentState::SigningIn => AgentStateView::Signedout,
@@ -274,14 +372,14 @@ pub fn bar_view(
             caller: call.caller.clone().unwrap_or_default(),
             called: call.called.clone().unwrap_or_default(),
             direction: match call.direction {
-                Direction::Outbound => "outbound",
-                Direction::Inbound | Direction::Unknown => "inbound",
+                CallDirection::Outbound => Direction::Outbound,
+                CallDirection::Inbound | CallDirection::Unknown => Direction::Inbound,
             },
             media: match call.media {
-                Media::Voice => "voice",
-                Media::Video => "video",
-                Media::VoiceAndVideo => "voice+video",
-                Media::Unknown => "unknown",
+                CallMedia::Voice => Media::Voice,
+                CallMedia::Video => Media::Video,
+                CallMedia::VoiceAndVideo => Media::VoiceAndVideo,
+                CallMedia::Unknown => Media::Unknown,
             },
             held: call.held,
             since: call.since_ms,
@@ -294,7 +392,7 @@ pub fn bar_view(
         memory.saved_calldata = None;
     }
 
-    BarView {
+    let mut view = BarView {
         agent_id: agent_id.map(str::to_owned),
         state: agent,
         state_since: Some(state.since_ms),
@@ -307,7 +405,10 @@ pub fn bar_view(
             message: crate::errors::last_error_words(e),
             source: Some(e.clone()),
         }),
-    }
+        controls: Controls::NONE,
+    };
+    view.controls = Controls::of(&view);
+    view
 }
 
 #[cfg(test)]
@@ -351,7 +452,7 @@ mod tests {
         let call = ringing.call.expect("a call while ringing");
         assert_eq!(
             (call.caller.as_str(), call.direction, call.media),
-            ("13800138000", "inbound", "voice")
+            ("13800138000", Direction::Inbound, Media::Voice)
         );
         assert_eq!(call.answered_at, None);
 

@@ -1,15 +1,23 @@
 //! Desktop notifications: a ringing call (with an Answer action where the
 //! notification server offers actions), the gateway signing the agent out, the
-//! connection lost and back, rest time over. Which ones fire is a setting.
+//! connection lost and back, rest time over. They follow the bar as [`Live`]
+//! publishes it, from one bar to the next; which ones fire is a setting.
 
+use tauri::{AppHandle, Manager};
+
+use crate::actions::{self, Action};
 use crate::i18n;
 use crate::settings::NotificationSettings;
+use crate::task::Task;
+use crate::view::live::Live;
 use crate::view::{AgentStateView, BarView, HealthKind};
 
 /// A notification to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Note {
     Ringing {
+        /// The call it rings for: its Answer answers this call or nothing.
+        call_id: String,
         caller: String,
         called: String,
     },
@@ -33,7 +41,7 @@ impl Note {
     /// The notification's title and text in the current language.
     fn summary_and_body(&self) -> (String, String) {
         match self {
-            Note::Ringing { caller, called } => (
+            Note::Ringing { caller, called, .. } => (
                 i18n::tf("note.ringing", &[("caller", caller)]),
                 i18n::tf("note.ringingBody", &[("called", called)]),
             ),
@@ -96,6 +104,7 @@ pub fn notes_for(
         && let Some(call) = &after.call
     {
         notes.push(Note::Ringing {
+            call_id: call.call_id.clone(),
             caller: call.caller.clone(),
             called: call.called.clone(),
         });
@@ -127,6 +136,35 @@ pub fn notes_for(
         notes.push(Note::RestOver);
     }
     notes
+}
+
+/// Shows the notifications each change of the bar calls for, until dropped.
+pub fn follow(app: &AppHandle) -> Task {
+    let mut shown = app.state::<Live>().subscribe();
+    let app = app.clone();
+    Task::spawn(async move {
+        let mut before = shown.borrow_and_update().clone();
+        while shown.changed().await.is_ok() {
+            let after = shown.borrow_and_update().clone();
+            let rest_over = after.rests_over != before.rests_over;
+            let settings = app.state::<Live>().settings().notifications;
+            for note in notes_for(&before.bar, &after.bar, rest_over, &settings) {
+                let answer = match &note {
+                    Note::Ringing { call_id, .. } => Some(Action::AnswerCall {
+                        call_id: call_id.clone(),
+                    }),
+                    _ => None,
+                };
+                let app = app.clone();
+                show(note, move || {
+                    if let Some(action) = answer {
+                        actions::spawn(&app, action, "notification");
+                    }
+                });
+            }
+            before = after;
+        }
+    })
 }
 
 /// The id of the ringing notification on screen, to replace when the ringing ends.
@@ -194,7 +232,7 @@ pub fn show(note: Note, on_answer: impl FnOnce() + Send + 'static) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view::{CallView, HealthView};
+    use crate::view::{CallView, Direction, HealthView, Media};
 
     fn bar(state: AgentStateView, health: HealthKind) -> BarView {
         let mut bar = BarView::signed_out(None, 0);
@@ -215,8 +253,8 @@ mod tests {
             call_id: "1".into(),
             caller: "13800138000".into(),
             called: "4001".into(),
-            direction: "inbound",
-            media: "voice",
+            direction: Direction::Inbound,
+            media: Media::Voice,
             held: false,
             since: 0,
             answered_at: None,
@@ -232,6 +270,7 @@ mod tests {
         assert_eq!(
             notes_for(&idle, &ringing(), false, &all),
             vec![Note::Ringing {
+                call_id: "1".into(),
                 caller: "13800138000".into(),
                 called: "4001".into()
             }]
@@ -292,6 +331,7 @@ mod tests {
     #[test]
     fn texts_come_from_the_catalogue() {
         let (summary, body) = Note::Ringing {
+            call_id: "1".into(),
             caller: "13800138000".into(),
             called: "4001".into(),
         }

@@ -1,7 +1,12 @@
-/** The sign-in form: fields ↔ SignInForm, what shows for which mode and trust, locks. */
-import { byId, setHidden, setText } from "./dom";
-import { t } from "./i18n";
-import { isLocked, type SignInForm } from "./model";
+/**
+ * The sign-in form: fields ↔ SignInForm, what shows for which mode and
+ * trust, locks, and signing in.
+ */
+import { api, asAppError } from "../api";
+import { byId, setHidden, setText } from "../dom";
+import { t } from "../i18n";
+import { isLocked, settingsFromForm, validateSignIn, type SignInForm } from "../model";
+import type { Context } from "./context";
 
 /** Form field → element id, in page order (validation focuses the first problem). */
 export const FIELD_IDS: Record<keyof SignInForm, string> = {
@@ -117,5 +122,87 @@ export function markInvalid(doc: Document, bad: readonly (keyof SignInForm)[]): 
     const el = field(doc, key);
     if (bad.includes(key)) el.setAttribute("aria-invalid", "true");
     else el.removeAttribute("aria-invalid");
+  }
+}
+
+/** The sign-in flow: validate, send, and say what went wrong. */
+export class SignInView {
+  /** The sign-in attempt's error; wins over the fall-back reason. */
+  private error: string | null = null;
+  private signingIn = false;
+
+  constructor(private readonly ctx: Context) {}
+
+  wire(): void {
+    const form = this.ctx.el<HTMLFormElement>("signin");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.signIn();
+    });
+    form.addEventListener("change", (event) => {
+      const id = (event.target as HTMLElement).id;
+      if (id === "mode" || id === "trust") updateFormVisibility(this.ctx.doc);
+    });
+  }
+
+  /** Shows `problem` (null: none) on the form's message line, and focuses `focus`. */
+  say(problem: string | null, focus?: string): void {
+    this.error = problem;
+    this.renderMessage();
+    if (focus !== undefined) this.ctx.el(focus).focus();
+  }
+
+  /** The bar is shown: an earlier attempt's error is over. */
+  forget(): void {
+    this.error = null;
+  }
+
+  /** The texts that depend on the language and the remembered password. */
+  renderText(): void {
+    const password = this.ctx.el<HTMLInputElement>("password");
+    password.placeholder = this.ctx.passwordRemembered ? t("signin.remembered") : "";
+    password.title = this.ctx.passwordRemembered ? t("signin.rememberedTitle") : "";
+    setText(this.ctx.el("btn-sign-in"), this.signingIn ? t("signin.signingIn") : t("signin.submit"));
+  }
+
+  renderMessage(): void {
+    const box = this.ctx.el("signin-error");
+    const bar = this.ctx.bar;
+    const reason = bar.health.kind === "signedout" ? bar.health.reason : null;
+    const text = this.error ?? reason ?? "";
+    setText(box, text);
+    box.classList.toggle("notice", this.error === null);
+    setHidden(box, text === "");
+  }
+
+  private async signIn(): Promise<void> {
+    const form = readForm(this.ctx.doc);
+    const problems = validateSignIn(form, this.ctx.passwordRemembered);
+    markInvalid(this.ctx.doc, problems.map((p) => p.field));
+    const first = problems[0];
+    if (first) {
+      this.say(first.message, FIELD_IDS[first.field]);
+      return;
+    }
+    this.say(null);
+    const settings = settingsFromForm(form, this.ctx.settings);
+    const button = this.ctx.el<HTMLButtonElement>("btn-sign-in");
+    button.disabled = true;
+    this.signingIn = true;
+    setText(button, t("signin.signingIn"));
+    try {
+      await api.signIn({ settings, password: form.password });
+      this.ctx.settings = settings;
+      this.ctx.el<HTMLInputElement>("password").value = "";
+      if (settings.rememberPassword) this.ctx.passwordRemembered = true;
+    } catch (error) {
+      this.error = asAppError(error).message;
+    } finally {
+      button.disabled = false;
+      this.signingIn = false;
+      setText(button, t("signin.submit"));
+      this.renderMessage();
+      this.ctx.renderError();
+    }
   }
 }

@@ -1,0 +1,216 @@
+//! Every action an agent takes on the bar, whichever way it comes in: a
+//! button on the page, the tray menu, a global shortcut or a notification's
+//! Answer button. Each of them names an [`Action`] and calls [`perform`];
+//! none calls another face, and the rules of each action are written once.
+
+use agentgateway::Session;
+use tauri::{AppHandle, Manager};
+
+use crate::app::AppSession;
+use crate::errors::AppError;
+use crate::i18n;
+use crate::limits::{BUSY_REASONS, CALLDATA_MAX_BYTES, REST_SECONDS};
+use crate::view::AgentStateView;
+use crate::view::live::Live;
+
+/// What the agent asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Answer the call that rings now.
+    Answer,
+    /// Answer the call `call_id` if it is the one ringing now; otherwise do
+    /// nothing (the notification it was shown for is out of date).
+    AnswerCall {
+        call_id: String,
+    },
+    HangUp,
+    Hold,
+    Unhold,
+    Ready,
+    Busy {
+        reason: u16,
+    },
+    CancelBusy,
+    Rest {
+        seconds: u32,
+        cause: u8,
+    },
+    CancelRest,
+    Work,
+    CancelWork,
+    /// Save the call data of the call on the bar (at most 16 KB).
+    SaveCalldata {
+        value: String,
+    },
+    SignOut,
+    /// Sign out unless the agent turned that off, then quit.
+    Quit,
+}
+
+impl Action {
+    /// A short name for the log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Answer => "answer",
+            Action::AnswerCall { .. } => "answerCall",
+            Action::HangUp => "hangUp",
+            Action::Hold => "hold",
+            Action::Unhold => "unhold",
+            Action::Ready => "ready",
+            Action::Busy { .. } => "busy",
+            Action::CancelBusy => "cancelBusy",
+            Action::Rest { .. } => "rest",
+            Action::CancelRest => "cancelRest",
+            Action::Work => "work",
+            Action::CancelWork => "cancelWork",
+            Action::SaveCalldata { .. } => "saveCalldata",
+            Action::SignOut => "signOut",
+            Action::Quit => "quit",
+        }
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, AppError>;
+
+/// Performs `action` for the signed-in agent.
+pub async fn perform(app: &AppHandle, action: Action) -> Result {
+    check(&action)?;
+    let app_session = app.state::<AppSession>();
+    match action {
+        Action::SignOut => return app_session.sign_out(app).await,
+        Action::Quit => {
+            quit(app).await;
+            return Ok(());
+        }
+        _ => {}
+    }
+    let session = app_session.session().await?;
+    let client = session.client();
+    match action {
+        Action::Answer => client.answer().await?,
+        Action::AnswerCall { call_id } => {
+            if !rings(app, &call_id) {
+                tracing::info!("the call the notification was shown for no longer rings");
+                return Ok(());
+            }
+            client.answer().await?;
+        }
+        Action::HangUp => client.release().await?,
+        Action::Hold => client.hold().await?,
+        Action::Unhold => client.get_hold(&current_callid(&session)?).await?,
+        Action::Ready => client.say_free().await?,
+        Action::Busy { reason } => client.say_busy(Some(reason)).await?,
+        Action::CancelBusy => client.cancel_busy().await?,
+        Action::Rest { seconds, cause } => {
+            client.rest(seconds, cause).await?;
+            app.state::<Live>().rest_requested(seconds);
+        }
+        Action::CancelRest => client.cancel_rest().await?,
+        Action::Work => client.work().await?,
+        Action::CancelWork => client.cancel_work().await?,
+        Action::SaveCalldata { value } => {
+            let callid = current_callid(&session)?;
+            client.set_calldata(&callid, &value, false).await?;
+            app.state::<Live>()
+                .calldata_saved(callid, value, &session.state());
+        }
+        Action::SignOut | Action::Quit => {}
+    }
+    Ok(())
+}
+
+/// Performs `action` in the background, for faces that have no one to tell
+/// of a failure but the log (tray, shortcuts, notifications).
+pub fn spawn(app: &AppHandle, action: Action, from: &'static str) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let name = action.name();
+        if let Err(error) = perform(&app, action).await {
+            tracing::warn!(action = name, from, kind = %error.kind, "the action failed");
+            if name == "signOut" {
+                crate::window::show(&app);
+            }
+        }
+    });
+}
+
+/// What an action's arguments must be, checked before anything is sent.
+fn check(action: &Action) -> Result {
+    match action {
+        Action::Busy { reason } if !BUSY_REASONS.contains(reason) => {
+            Err(AppError::invalid(i18n::t("error.busyReason")))
+        }
+        Action::Rest { seconds, .. } if !REST_SECONDS.contains(seconds) => {
+            Err(AppError::invalid(i18n::t("error.restLength")))
+        }
+        Action::SaveCalldata { value } if value.len() > CALLDATA_MAX_BYTES => {
+            Err(AppError::invalid(i18n::tf(
+                "error.calldataTooLong",
+                &[
+                    ("bytes", &value.len().to_string()),
+                    ("max", &CALLDATA_MAX_BYTES.to_string()),
+                ],
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether the call `call_id` is the one ringing on the bar now.
+fn rings(app: &AppHandle, call_id: &str) -> bool {
+    let bar = app.state::<Live>().bar();
+    bar.state == AgentStateView::Ringing
+        && bar.controls.answer.is_enabled()
+        && bar.call.is_some_and(|call| call.call_id == call_id)
+}
+
+fn current_callid(session: &Session) -> Result<String> {
+    session
+        .state()
+        .call
+        .and_then(|call| call.callid)
+        .ok_or_else(|| AppError::new("noCall", i18n::t("error.noCall")))
+}
+
+/// Quits: signs out first unless the agent turned that off, then exits.
+async fn quit(app: &AppHandle) {
+    let app_session = app.state::<AppSession>();
+    if app.state::<Live>().settings().quit_signs_out
+        && app_session.session().await.is_ok()
+        && let Err(error) = app_session.sign_out(app).await
+    {
+        tracing::warn!(kind = %error.kind, "signing out before quitting failed; the session stays in the keyring");
+    }
+    app.exit(0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_out_of_range_are_refused_before_sending() {
+        assert_eq!(
+            check(&Action::Busy { reason: 199 }).map_err(|e| e.kind),
+            Err("invalid".to_owned())
+        );
+        assert!(check(&Action::Busy { reason: 250 }).is_ok());
+        assert!(
+            check(&Action::Rest {
+                seconds: 0,
+                cause: 0
+            })
+            .is_err()
+        );
+        assert!(
+            check(&Action::Rest {
+                seconds: 86_399,
+                cause: 0
+            })
+            .is_ok()
+        );
+        let big = "x".repeat(CALLDATA_MAX_BYTES + 1);
+        assert!(check(&Action::SaveCalldata { value: big }).is_err());
+        assert!(check(&Action::Ready).is_ok());
+    }
+}
