@@ -435,11 +435,6 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "无法连接网关 {from}；正在网关 {to} 上签入。",
     ),
     (
-        "reconnect.pushesStalled",
-        "Events have stopped arriving from the gateway.",
-        "已收不到网关推送的事件。",
-    ),
-    (
         "msg.alreadySignedIn",
         "Agent {agent} is already signed in. Sign out first.",
         "座席 {agent} 已签入。请先签出。",

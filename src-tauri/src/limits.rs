@@ -4,7 +4,7 @@
 //! gateway would refuse, and never refuses what it would take.
 
 /// The longest phone number the gateway takes at sign-in (`phonenum`).
-pub const PHONE_MAX_CHARS: usize = 24;
+pub const PHONE_MAX_CHARS: usize = agentgateway::client::MAX_PHONE_CHARS;
 /// The most call data the gateway keeps for a call, in UTF-8 bytes.
 pub const CALLDATA_MAX_BYTES: usize = agentgateway::client::MAX_CALLDATA_BYTES;
 /// The busy reasons a site may define.

@@ -21,7 +21,6 @@ use agentbar_e2e::gateway::{AGENT, PASSWORD, PHONE};
 use agentbar_e2e::{App, Desktop, Gateway, eventually};
 use agentgateway_sim::Ring;
 
-
 /// A value no file holds by chance.
 fn unique(prefix: &str) -> String {
     let nanos = SystemTime::now()
@@ -123,7 +122,9 @@ async fn run_and_search(mode: Mode) {
         .await
         .expect("checkbox");
     if remembered != serde_json::Value::Bool(true) {
-        app.click("#remember-password").await.expect("remember password");
+        app.click("#remember-password")
+            .await
+            .expect("remember password");
     }
     app.sign_in(PASSWORD).await;
     let snapshot = control.agent_state(AGENT).expect("agent known");
@@ -293,7 +294,10 @@ async fn run_and_search(mode: Mode) {
     cli_secrets.push(("the CLI's password", format!("Agent#{CLI_AGENT}")));
     cli_secrets.push(("the CLI call's calldata", cli_secret));
     for (kind, secret) in &cli_secrets {
-        assert!(!cli_out.contains(secret.as_str()), "agentbar-cli printed {kind}");
+        assert!(
+            !cli_out.contains(secret.as_str()),
+            "agentbar-cli printed {kind}"
+        );
     }
 }
 
@@ -307,7 +311,12 @@ async fn cli_session(desktop: &Desktop, gateway: &Gateway, mode: Mode, calldata:
     let bin = agentbar_e2e::built_binary("agentbar-cli");
     let mut command = tokio::process::Command::from(desktop.command(&bin.to_string_lossy()));
     command
-        .args(["--gateway", &gateway.sim.gateway_url(), "--agent", CLI_AGENT])
+        .args([
+            "--gateway",
+            &gateway.sim.gateway_url(),
+            "--agent",
+            CLI_AGENT,
+        ])
         .arg("--ca-file")
         .arg(&gateway.ca_file)
         .args(["watch", "--phone", "7102", "--verbose"])
@@ -320,7 +329,13 @@ async fn cli_session(desktop: &Desktop, gateway: &Gateway, mode: Mode, calldata:
     if mode == Mode::Push {
         let dir = desktop.xdg_root().join("cli-push-cert");
         command
-            .args(["--mode", "push", "--push-listen", "127.0.0.1:0", "--push-cert-dir"])
+            .args([
+                "--mode",
+                "push",
+                "--push-listen",
+                "127.0.0.1:0",
+                "--push-cert-dir",
+            ])
             .arg(dir);
     }
     let mut child = command.spawn().expect("agentbar-cli starts");
@@ -357,8 +372,14 @@ async fn cli_session(desktop: &Desktop, gateway: &Gateway, mode: Mode, calldata:
         let _ = stderr.read_to_string(&mut err).await;
     }
     let status = child.wait().await.expect("exit");
-    assert!(status.success(), "agentbar-cli signed out and exited 0: {err}");
-    assert!(out.contains("AgentEvent_Ringing"), "the CLI saw the call: {out}");
+    assert!(
+        status.success(),
+        "agentbar-cli signed out and exited 0: {err}"
+    );
+    assert!(
+        out.contains("AgentEvent_Ringing"),
+        "the CLI saw the call: {out}"
+    );
     assert!(err.contains("DEBUG"), "the CLI logged at debug level");
     format!("{out}\n{err}")
 }

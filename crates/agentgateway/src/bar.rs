@@ -198,8 +198,6 @@ pub enum ReconnectCause {
     Switchover { retcode: String, to: usize },
     /// Gateway `from` stayed unreachable: signing in on gateway `to`.
     Failover { from: usize, to: usize },
-    /// Pushes stopped arriving while the heartbeat still works.
-    PushesStalled,
 }
 
 impl ReconnectCause {

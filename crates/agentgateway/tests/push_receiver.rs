@@ -652,7 +652,10 @@ async fn many_connections_at_once_are_all_answered_or_refused_cleanly() {
         succeeded += usize::from(ok);
         answered += usize::from(got_answer);
     }
-    assert_eq!(answered, 200, "every connection got an answer, none was reset");
+    assert_eq!(
+        answered, 200,
+        "every connection got an answer, none was reset"
+    );
     assert_eq!(succeeded, answered, "every answer was a success");
     let delivered = f.delivered();
     assert_eq!(

@@ -22,7 +22,7 @@ mod error;
 mod sign_in;
 
 pub use error::ClientError;
-pub use sign_in::{PushRegistration, SignIn, SignInInfo};
+pub use sign_in::{MAX_PASSWORD_CHARS, MAX_PHONE_CHARS, PushRegistration, SignIn, SignInInfo};
 
 /// Largest calldata value `setcalldataex` accepts (§6).
 pub const MAX_CALLDATA_BYTES: usize = 16 * 1024;

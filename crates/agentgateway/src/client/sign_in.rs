@@ -7,6 +7,12 @@ use crate::secret::Secret;
 
 use super::ClientError;
 
+/// Longest sign-in `phonenum` the gateway takes, in characters (§2).
+pub const MAX_PHONE_CHARS: usize = 24;
+
+/// Longest sign-in `password` the gateway takes, in characters (§2).
+pub const MAX_PASSWORD_CHARS: usize = 32;
+
 /// Sign-in parameters (§2).
 #[derive(Debug, Clone)]
 pub struct SignIn {
@@ -43,10 +49,12 @@ impl SignIn {
 
     pub(crate) fn body(&self) -> Result<Value, ClientError> {
         let bad = |m: &str| Err(ClientError::InvalidArgument(m.to_owned()));
-        if self.password.is_empty() || self.password.len() > 32 {
+        let password = self.password.expose().chars().count();
+        if password == 0 || password > MAX_PASSWORD_CHARS {
             return bad("the password must be 1 to 32 characters");
         }
-        if self.phone_number.is_empty() || self.phone_number.len() > 24 {
+        let phone = self.phone_number.chars().count();
+        if phone == 0 || phone > MAX_PHONE_CHARS {
             return bad("the phone number must be 1 to 24 characters");
         }
         let mut m = Map::new();
