@@ -134,6 +134,7 @@ pub fn reconnect_words(cause: &ReconnectCause) -> String {
         ReconnectCause::Failover { from, to } => {
             i18n::tf("reconnect.failover", &[("from", &n(from)), ("to", &n(to))])
         }
+        ReconnectCause::PushesStalled => i18n::t("reconnect.pushesStalled").to_owned(),
     }
 }
 

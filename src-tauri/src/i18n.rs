@@ -430,6 +430,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "网关正在切换站点（{retcode}）；正在网关 {gateway} 上重新签入。",
     ),
     (
+        "reconnect.pushesStalled",
+        "Events have stopped arriving from the gateway; the bar was brought up to date.",
+        "已收不到网关推送的事件；连接条已按网关状态更新。",
+    ),
+    (
         "reconnect.failover",
         "Gateway {from} cannot be reached; signing in on gateway {to}.",
         "无法连接网关 {from}；正在网关 {to} 上签入。",

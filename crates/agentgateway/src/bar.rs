@@ -198,6 +198,9 @@ pub enum ReconnectCause {
     Switchover { retcode: String, to: usize },
     /// Gateway `from` stayed unreachable: signing in on gateway `to`.
     Failover { from: usize, to: usize },
+    /// Push mode: the heartbeat works, but the gateway's view of the agent
+    /// (`agentstatus`) and the bar disagree: pushed events are not arriving.
+    PushesStalled,
 }
 
 impl ReconnectCause {

@@ -226,3 +226,43 @@ async fn a_push_that_beats_the_sign_in_answer_is_accepted() {
     let log = sim.control().push_log();
     assert!(log.iter().all(|a| a.outcome == "ok"), "{log:?}");
 }
+
+#[tokio::test]
+async fn the_bar_says_when_pushes_stop_arriving_while_the_heartbeat_works() {
+    let sim = start(strict()).await;
+    let mut cfg = SessionConfig::new(client_config("105", vec![sim.gateway_url()], trust(&sim)));
+    cfg.timing = fast_timing();
+    let mut mode = PushMode::new(PushConfig::default());
+    mode.handshake_every = Duration::from_millis(250);
+    // The gateway is told to push where nothing listens: every push is lost,
+    // the heartbeat still works.
+    let dead = free_port();
+    mode.callback_uri = Some(format!("https://127.0.0.1:{dead}/push"));
+    cfg.push = Some(mode);
+    let s = Session::new(cfg).expect("session");
+    let mut sub = s.subscribe();
+    let mut seen = Vec::new();
+    s.sign_in(sign_in_req("105"), false).await.expect("push sign in");
+    // A call the bar never hears of (auto-answered at the gateway).
+    sim.control().ring("105", Ring::default()).expect("ring");
+    wait_for(&mut sub, &mut seen, Duration::from_secs(15), |u| match u {
+        Update::Health(Health::Reconnecting {
+            cause: agentgateway::ReconnectCause::PushesStalled,
+            ..
+        }) => Some(()),
+        _ => None,
+    })
+    .await;
+    // And the bar was set to what the gateway says.
+    eventually("the bar reconciled to the call", Duration::from_secs(5), || {
+        s.state().agent == AgentState::Talking
+    })
+    .await;
+    assert!(
+        sim.control()
+            .push_log()
+            .iter()
+            .any(|a| a.agent == "105" && a.outcome.ends_with("dropped")),
+        "the pushes were lost"
+    );
+}

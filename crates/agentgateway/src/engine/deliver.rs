@@ -39,6 +39,25 @@ impl Engine {
         Ok(())
     }
 
+    /// Push mode: whether the gateway's view of the agent (`agentstatus`)
+    /// agrees with the bar. Only clear disagreements count: the gateway has
+    /// the agent in a call and the bar does not, or the other way round. A
+    /// ringing bar agrees with anything (the gateway may not count it as a
+    /// call yet).
+    pub(super) async fn audit(&self) -> Result<bool, ClientError> {
+        let status = self.client().agent_status().await?;
+        let bar = self.shared.state.borrow().agent;
+        Ok(match status {
+            _ if bar == crate::bar::AgentState::Ringing => true,
+            AgentStatus::Talking => bar.in_call(),
+            AgentStatus::Idle
+            | AgentStatus::Rest
+            | AgentStatus::WrapUp
+            | AgentStatus::SignedOut => !bar.in_call() && status != AgentStatus::SignedOut,
+            _ => true,
+        })
+    }
+
     /// Hands one event to subscribers and the bar; fetches the call data once
     /// per call, when a call shows up.
     pub(super) async fn deliver(&self, ev: Event, fetched: &mut Option<String>) {

@@ -433,8 +433,8 @@ impl Engine {
         }
     }
 
-    /// Does a step's action other than asking (reconcile, sign in again);
-    /// `None` when the loop is to stop.
+    /// Does a step's action other than asking (reconcile, audit, sign in
+    /// again); `None` when the loop is to stop.
     async fn recover(
         &self,
         recovery: &mut recovery::Recovery,
@@ -446,6 +446,10 @@ impl Engine {
             Action::Reconcile => {
                 let r = self.reconcile().await;
                 Some(recovery.reconciled(r.as_ref().map(|_| ())))
+            }
+            Action::Audit => {
+                let r = self.audit().await;
+                Some(recovery.audited(r.as_ref().copied(), tokio::time::Instant::now()))
             }
             Action::SignInAgain => {
                 let r = self.sign_in_again().await;

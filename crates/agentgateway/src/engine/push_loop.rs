@@ -41,13 +41,20 @@ impl Engine {
             self.follow(&step);
             // Pushed batches are delivered while the step's pause runs.
             let pause = tokio::time::sleep(step.after);
-            if self.delivering(rx, &mut fetched, pause).await.is_none() {
+            if self
+                .delivering(rx, &mut fetched, &mut recovery, pause)
+                .await
+                .is_none()
+            {
                 return;
             }
             step = match step.action {
                 Action::Ask => {
                     let heartbeat = self.client().handshake();
-                    let Some(r) = self.delivering(rx, &mut fetched, heartbeat).await else {
+                    let Some(r) = self
+                        .delivering(rx, &mut fetched, &mut recovery, heartbeat)
+                        .await
+                    else {
                         return;
                     };
                     match r {
@@ -81,6 +88,7 @@ impl Engine {
         &self,
         rx: &mut mpsc::Receiver<PushBatch>,
         fetched: &mut Option<String>,
+        recovery: &mut Recovery,
         work: impl Future<Output = T>,
     ) -> Option<T> {
         let mut work = std::pin::pin!(work);
@@ -91,6 +99,10 @@ impl Engine {
                 batch = rx.recv() => {
                     for ev in batch? {
                         self.deliver(ev, fetched).await;
+                    }
+                    // Events are arriving again after a stall.
+                    if recovery.pushed().is_some() {
+                        self.shared.set_health(self.shared.connected());
                     }
                 }
                 out = &mut work => return Some(out),

@@ -14,7 +14,10 @@
 //! - `105-005/6/7`: disaster-recovery switchover, sign in again on the next
 //!   gateway;
 //! - after any gap, and after a poll whose answer could not be read (it may
-//!   have consumed an event), reconcile the bar with `agentstatus`.
+//!   have consumed an event), reconcile the bar with `agentstatus`;
+//! - push mode: every few heartbeats, check `agentstatus` against the bar; a
+//!   disagreement seen twice, a moment apart, means pushes are not arriving:
+//!   say so and reconcile, until a push arrives or the views agree again.
 
 use std::time::Duration;
 
@@ -51,6 +54,12 @@ impl Default for PollTiming {
         }
     }
 }
+
+/// Push mode checks the gateway's view of the agent every this many heartbeats.
+pub const AUDIT_EVERY: u32 = 2;
+
+/// How long after a first disagreement the check is made again.
+pub const AUDIT_RECHECK: Duration = Duration::from_secs(2);
 
 const MIN_REPOLL: Duration = Duration::from_millis(200);
 const MAX_REPOLL: Duration = Duration::from_millis(500);
@@ -108,6 +117,8 @@ pub enum Action {
     Ask,
     /// Ask `agentstatus` and set the bar to it.
     Reconcile,
+    /// Push mode: ask `agentstatus` and compare it with the bar.
+    Audit,
     /// Sign in again with the kept credentials.
     SignInAgain,
     /// Stop: the session is over.
@@ -171,6 +182,12 @@ pub struct Recovery {
     failures: u32,
     /// Since when the current gateway has not answered.
     down_since: Option<Instant>,
+    /// Push mode: heartbeats answered, for the audit.
+    heartbeats: u32,
+    /// Push mode: one audit disagreed; the next one decides.
+    suspect: bool,
+    /// Push mode: pushes are not arriving (told as `PushesStalled`).
+    stalled: bool,
     jitter: Box<dyn FnMut() -> f64 + Send>,
 }
 
@@ -209,6 +226,9 @@ impl Recovery {
             current: current % gateways,
             failures: 0,
             down_since: None,
+            heartbeats: 0,
+            suspect: false,
+            stalled: false,
             jitter: Box::new(jitter),
         }
     }
@@ -240,7 +260,56 @@ impl Recovery {
         } else {
             pause
         };
-        Step::after(after, action).link(Link::Up)
+        let mut step = Step::after(after, action).link(Link::Up);
+        if let Mode::Push { .. } = self.mode {
+            self.heartbeats = self.heartbeats.wrapping_add(1);
+            if self.stalled {
+                // The heartbeat works; the events still do not.
+                step.link = Link::Same;
+            }
+            if !was_down && self.heartbeats % AUDIT_EVERY == 0 {
+                step.action = Action::Audit;
+                step.after = Duration::ZERO;
+            }
+        }
+        step
+    }
+
+    /// Push mode: the audit found the gateway's view of the agent and the
+    /// bar in agreement (`Ok(true)`), in disagreement (`Ok(false)`), or failed.
+    pub fn audited(&mut self, result: Result<bool, &ClientError>, now: Instant) -> Step {
+        let every = match self.mode {
+            Mode::Push { every } => every,
+            Mode::Poll => self.timing.after_answer(false),
+        };
+        match result {
+            Ok(true) => {
+                self.suspect = false;
+                let was_stalled = std::mem::take(&mut self.stalled);
+                Step::after(every, Action::Ask).link(if was_stalled {
+                    Link::Up
+                } else {
+                    Link::Same
+                })
+            }
+            // Once: an event may be on its way. Look again in a moment.
+            Ok(false) if !self.suspect && !self.stalled => {
+                self.suspect = true;
+                Step::after(AUDIT_RECHECK, Action::Audit)
+            }
+            Ok(false) => {
+                self.suspect = false;
+                self.stalled = true;
+                Step::now(Action::Reconcile).link(Link::Down(ReconnectCause::PushesStalled))
+            }
+            Err(e) => self.failed(e, now),
+        }
+    }
+
+    /// Push mode: a pushed batch arrived; `Some(Link::Up)` when that ends a stall.
+    pub fn pushed(&mut self) -> Option<Link> {
+        self.suspect = false;
+        std::mem::take(&mut self.stalled).then_some(Link::Up)
     }
 
     /// The poll or heartbeat failed with `error` at `now`.

@@ -311,3 +311,52 @@ fn a_failed_sign_in_again_ends_the_session_with_its_cause() {
     assert!(s.after > Duration::ZERO);
     assert!(matches!(s.link, Link::Down(ReconnectCause::Timeout)));
 }
+
+#[test]
+fn push_mode_checks_the_gateways_view_and_says_when_pushes_stall() {
+    let mut r = push(1);
+    let t0 = Instant::now();
+    // Every AUDIT_EVERY-th heartbeat answer is followed by an audit.
+    let mut audits = 0;
+    for _ in 0..(AUDIT_EVERY * 3) {
+        let s = r.answered(false);
+        if s.action == Action::Audit {
+            audits += 1;
+            assert_eq!(s.after, Duration::ZERO);
+            assert_eq!(r.audited(Ok(true), t0), Step::after(EVERY, Action::Ask));
+        }
+    }
+    assert_eq!(audits, 3);
+    // A first disagreement is looked at again a moment later (an event may be on its way).
+    assert_eq!(
+        r.audited(Ok(false), t0),
+        Step::after(AUDIT_RECHECK, Action::Audit)
+    );
+    // A push in between ends the suspicion.
+    assert_eq!(r.pushed(), None);
+    assert_eq!(
+        r.audited(Ok(false), t0),
+        Step::after(AUDIT_RECHECK, Action::Audit)
+    );
+    // Twice in a row: pushes are stalled; say so and reconcile.
+    let s = r.audited(Ok(false), t0);
+    assert_eq!(s.action, Action::Reconcile);
+    assert_eq!(s.link, Link::Down(ReconnectCause::PushesStalled));
+    assert_eq!(r.reconciled(Ok(())), Step::after(EVERY, Action::Ask));
+    // The heartbeat keeps working, but that does not end the stall ...
+    assert_eq!(r.answered(false).link, Link::Same);
+    // ... an arriving push does, as does an audit that agrees.
+    assert_eq!(r.pushed(), Some(Link::Up));
+    assert_eq!(r.pushed(), None);
+    r.audited(Ok(false), t0);
+    r.audited(Ok(false), t0);
+    assert_eq!(r.audited(Ok(true), t0).link, Link::Up);
+    // A failed audit is a failed request like any other.
+    let s = r.audited(Err(&ClientError::GuidExpired), t0);
+    assert!(matches!(s.action, Action::End(_)));
+    // Polling never audits.
+    let mut p = poll(1);
+    for _ in 0..10 {
+        assert_ne!(p.answered(true).action, Action::Audit);
+    }
+}
