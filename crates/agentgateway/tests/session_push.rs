@@ -242,7 +242,9 @@ async fn the_bar_says_when_pushes_stop_arriving_while_the_heartbeat_works() {
     let s = Session::new(cfg).expect("session");
     let mut sub = s.subscribe();
     let mut seen = Vec::new();
-    s.sign_in(sign_in_req("105"), false).await.expect("push sign in");
+    s.sign_in(sign_in_req("105"), false)
+        .await
+        .expect("push sign in");
     // A call the bar never hears of (auto-answered at the gateway).
     sim.control().ring("105", Ring::default()).expect("ring");
     wait_for(&mut sub, &mut seen, Duration::from_secs(15), |u| match u {
@@ -254,9 +256,11 @@ async fn the_bar_says_when_pushes_stop_arriving_while_the_heartbeat_works() {
     })
     .await;
     // And the bar was set to what the gateway says.
-    eventually("the bar reconciled to the call", Duration::from_secs(5), || {
-        s.state().agent == AgentState::Talking
-    })
+    eventually(
+        "the bar reconciled to the call",
+        Duration::from_secs(5),
+        || s.state().agent == AgentState::Talking,
+    )
     .await;
     assert!(
         sim.control()

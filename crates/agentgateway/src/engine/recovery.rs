@@ -267,7 +267,7 @@ impl Recovery {
                 // The heartbeat works; the events still do not.
                 step.link = Link::Same;
             }
-            if !was_down && self.heartbeats % AUDIT_EVERY == 0 {
+            if !was_down && self.heartbeats.is_multiple_of(AUDIT_EVERY) {
                 step.action = Action::Audit;
                 step.after = Duration::ZERO;
             }
