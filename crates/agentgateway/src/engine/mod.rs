@@ -461,6 +461,25 @@ impl Engine {
         }
     }
 
+    /// The loop's own request (`what`: poll or heartbeat) failed: log it,
+    /// show it, and ask the recovery machine what comes next.
+    fn failed(
+        &self,
+        recovery: &mut recovery::Recovery,
+        e: &ClientError,
+        what: &'static str,
+    ) -> recovery::Step {
+        tracing::debug!(
+            agent = self.client().agent_id(),
+            kind = e.kind(),
+            retcode = e.retcode(),
+            what,
+            "request failed"
+        );
+        self.shared.set_error(e);
+        recovery.failed(e, tokio::time::Instant::now())
+    }
+
     /// Reports what a step says about the link, and moves gateway when told.
     fn follow(&self, step: &recovery::Step) {
         if let Some(to) = step.switch_to {

@@ -1,8 +1,6 @@
 //! The polling loop: one long poll at a time, each answer or failure handed
 //! to the recovery machine, which says what comes next.
 
-use tokio::time::Instant;
-
 use super::recovery::{Action, Mode, Recovery};
 use super::{Engine, Start};
 
@@ -41,16 +39,7 @@ impl Engine {
                             }
                             step
                         }
-                        Err(e) => {
-                            tracing::debug!(
-                                agent = self.client().agent_id(),
-                                kind = e.kind(),
-                                retcode = e.retcode(),
-                                "event poll failed"
-                            );
-                            self.shared.set_error(&e);
-                            recovery.failed(&e, Instant::now())
-                        }
+                        Err(e) => self.failed(&mut recovery, &e, "event poll"),
                     }
                 }
                 other => match self.recover(&mut recovery, other).await {

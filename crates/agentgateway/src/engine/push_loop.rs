@@ -4,7 +4,6 @@
 //! the polls of polling mode.
 
 use tokio::sync::mpsc;
-use tokio::time::Instant;
 
 use crate::push::PushBatch;
 
@@ -59,16 +58,7 @@ impl Engine {
                     };
                     match r {
                         Ok(()) => recovery.answered(false),
-                        Err(e) => {
-                            tracing::debug!(
-                                agent = self.client().agent_id(),
-                                kind = e.kind(),
-                                retcode = e.retcode(),
-                                "heartbeat failed"
-                            );
-                            self.shared.set_error(&e);
-                            recovery.failed(&e, Instant::now())
-                        }
+                        Err(e) => self.failed(&mut recovery, &e, "heartbeat"),
                     }
                 }
                 other => match self.recover(&mut recovery, other).await {
