@@ -16,6 +16,7 @@ mod files;
 mod i18n;
 mod limits;
 mod logging;
+mod remembered;
 mod secrets;
 mod settings;
 mod shortcuts;
@@ -64,6 +65,7 @@ pub fn run() {
             commands::snapshot,
             commands::save_settings,
             commands::probe_certificate,
+            commands::push_certificate,
             commands::sign_in,
             commands::sign_out,
             commands::set_ready,
