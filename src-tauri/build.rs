@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "snapshot",
     "save_settings",
     "probe_certificate",
+    "push_certificate",
     "sign_in",
     "sign_out",
     "set_ready",

@@ -19,8 +19,11 @@ use crate::errors::AppError;
 use crate::faces::bridge::Bridge;
 use crate::i18n;
 use crate::limits::PHONE_MAX_CHARS;
+use crate::remembered::{Account, RememberedPasswords};
 use crate::secrets;
-use crate::settings::{Mode, Settings, SettingsStore, StatusAfterSignIn, TrustSetting};
+use crate::settings::{
+    Mode, PushSettings, Settings, SettingsStore, StatusAfterSignIn, TrustSetting,
+};
 use crate::view::Snapshot;
 use crate::view::live::Live;
 
@@ -45,14 +48,58 @@ struct Current {
 /// The app's one agent session (managed Tauri state).
 pub struct AppSession {
     store: SettingsStore,
+    /// Which passwords the keyring remembers, without reading them.
+    remembered: RememberedPasswords,
     current: Mutex<Option<Current>>,
 }
 
 impl AppSession {
     pub fn new(store: SettingsStore) -> Self {
         Self {
+            remembered: RememberedPasswords::in_dir(&store.user_dir()),
             store,
             current: Mutex::new(None),
+        }
+    }
+
+    /// The password remembered for `account`, read from the keyring only when
+    /// one is remembered (it is about to be sent).
+    async fn remembered_password(&self, account: &Account) -> Option<Secret> {
+        if !self.remembered.contains(account) {
+            return None;
+        }
+        match secrets::load_password(account).await {
+            Ok(Some(password)) => Some(password),
+            Ok(None) => {
+                // The keyring lost it (emptied, another machine's file): say so from now on.
+                if let Err(error) = self.remembered.set(account, false) {
+                    tracing::warn!(%error, "could not update the remembered passwords");
+                }
+                None
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the remembered password could not be read");
+                None
+            }
+        }
+    }
+
+    /// Keeps or forgets the password of `account` as the agent chose.
+    async fn keep_password_choice(&self, account: &Account, password: &Secret, remember: bool) {
+        let kept = if remember {
+            secrets::store_password(account, password).await
+        } else {
+            secrets::delete_password(account).await
+        };
+        match kept {
+            Ok(()) => {
+                if let Err(error) = self.remembered.set(account, remember) {
+                    tracing::warn!(%error, "could not update the remembered passwords");
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the password choice could not be kept in the keyring");
+            }
         }
     }
 
@@ -79,11 +126,11 @@ impl AppSession {
     pub async fn snapshot(&self, app: &AppHandle) -> Snapshot {
         let live = app.state::<Live>();
         let settings = live.settings();
+        // No keyring read: the page only needs to know whether there is one.
         let password_remembered = !settings.agent_id.is_empty()
-            && matches!(
-                secrets::load_password(&settings.agent_id).await,
-                Ok(Some(_))
-            );
+            && self
+                .remembered
+                .contains(&Account::new(&settings.agent_id, &settings.gateways));
         Snapshot {
             bar: crate::faces::page::in_words(&live.bar()),
             events: live.events(),
@@ -102,6 +149,30 @@ impl AppSession {
             .ok_or_else(AppError::not_signed_in)
     }
 
+    /// The SHA-256 fingerprint (lowercase hex) of the certificate the push
+    /// receiver serves, for the gateway to pin: the running receiver's when
+    /// signed in in push mode, else the one a receiver with `push` would serve
+    /// (the kept certificate, made now if there is none yet, or the PEM files).
+    pub async fn push_certificate(
+        &self,
+        app: &AppHandle,
+        push: &PushSettings,
+    ) -> Result<String, AppError> {
+        if let Ok(session) = self.session().await
+            && let Some((_, sha256)) = session.push_endpoint().await
+        {
+            return Ok(sha256);
+        }
+        let mode = push_mode(app, push)?;
+        let identity = tokio::task::spawn_blocking(move || {
+            agentgateway::push::TlsIdentity::load(&mode.receiver.tls)
+        })
+        .await
+        .map_err(|e| AppError::new("push", e.to_string()))?
+        .map_err(|e| AppError::new("push", e.to_string()))?;
+        Ok(identity.cert_sha256().to_owned())
+    }
+
     /// Signs in with the page's settings and password.
     pub async fn sign_in(&self, app: &AppHandle, request: SignInRequest) -> Result<(), AppError> {
         validate(&request.settings)?;
@@ -116,17 +187,17 @@ impl AppSession {
         }
         let settings = self.save_settings(app, &request.settings)?;
         let agent = settings.agent_id.clone();
+        let account = Account::new(&agent, &settings.gateways);
         let password = if request.password.is_empty() {
-            secrets::load_password(&agent)
+            // Only the password remembered for these very gateways.
+            self.remembered_password(&account)
                 .await
-                .ok()
-                .flatten()
                 .ok_or_else(|| AppError::invalid(i18n::t("msg.enterPassword")))?
         } else {
             Secret::new(request.password)
         };
 
-        let session = Arc::new(Session::new(session_config(&settings)?)?);
+        let session = Arc::new(Session::new(session_config(app, &settings)?)?);
         let live = app.state::<Live>();
         live.begin(&agent);
         let bridge = Bridge::start(app, session.clone(), agent.clone());
@@ -140,14 +211,8 @@ impl AppSession {
         .await
         {
             Ok(()) => {
-                let remembered = if settings.remember_password {
-                    secrets::store_password(&agent, &password).await
-                } else {
-                    secrets::delete_password(&agent).await
-                };
-                if let Err(error) = remembered {
-                    tracing::warn!(%error, "the password choice could not be kept in the keyring");
-                }
+                self.keep_password_choice(&account, &password, settings.remember_password)
+                    .await;
                 tracing::info!(agent = %agent, mode = ?settings.mode, "signed in");
                 let guid = guid_follower(&session, kept);
                 *current = Some(held(app, agent, session, bridge, guid));
@@ -175,7 +240,7 @@ impl AppSession {
             return;
         }
         let mut current = self.current.lock().await;
-        let session = match session_config(&settings).and_then(|c| Ok(Session::new(c)?)) {
+        let session = match session_config(app, &settings).and_then(|c| Ok(Session::new(c)?)) {
             Ok(session) => Arc::new(session),
             Err(error) => {
                 live.show_signed_out(Some(error.message));
@@ -186,10 +251,9 @@ impl AppSession {
         let bridge = Bridge::start(app, session.clone(), agent.clone());
         // With a remembered password the engine can sign in again by itself
         // after a disaster-recovery switchover.
-        let again = secrets::load_password(&agent)
+        let again = self
+            .remembered_password(&Account::new(&agent, &settings.gateways))
             .await
-            .ok()
-            .flatten()
             .map(|password| sign_in_body(&settings, password));
         if let Ok(Some(call)) = secrets::load_call(&agent).await {
             live.call_resumed(call.callid.clone(), call.since_ms);
@@ -363,7 +427,7 @@ pub async fn probe_certificate(
     Ok(agentgateway::probe::probe(gateway, &trust).await?.into())
 }
 
-fn session_config(settings: &Settings) -> Result<SessionConfig, AppError> {
+fn session_config(app: &AppHandle, settings: &Settings) -> Result<SessionConfig, AppError> {
     let client = ClientConfig::new(
         settings.agent_id.clone(),
         settings.gateways.clone(),
@@ -371,17 +435,29 @@ fn session_config(settings: &Settings) -> Result<SessionConfig, AppError> {
     );
     let mut config = SessionConfig::new(client);
     if settings.mode == Mode::Push {
-        let push = &settings.push;
-        let listen: SocketAddr = push
-            .listen
-            .parse()
-            .map_err(|_| AppError::invalid(i18n::t("msg.pushListen")))?;
-        let pem = (!push.cert_file.is_empty() || !push.key_file.is_empty())
-            .then(|| (push.cert_file.clone().into(), push.key_file.clone().into()));
-        let mode = PushMode::listening(listen, Some(push.public_url.clone()), pem);
-        config.push = Some(mode);
+        config.push = Some(push_mode(app, &settings.push)?);
     }
     Ok(config)
+}
+
+/// Where the push receiver keeps the certificate it generates (owner-only).
+pub const PUSH_CERTIFICATE_DIR: &str = "push-receiver";
+
+/// The push mode of `push`. Without PEM files the receiver's self-signed
+/// certificate is kept in the app's data folder, so its fingerprint stays the
+/// same across sign-ins and restarts and the gateway can pin it.
+fn push_mode(app: &AppHandle, push: &PushSettings) -> Result<PushMode, AppError> {
+    let listen: SocketAddr = push
+        .listen
+        .parse()
+        .map_err(|_| AppError::invalid(i18n::t("msg.pushListen")))?;
+    let pem = (!push.cert_file.is_empty() || !push.key_file.is_empty())
+        .then(|| (push.cert_file.clone().into(), push.key_file.clone().into()));
+    let mut mode = PushMode::listening(listen, Some(push.public_url.clone()), pem);
+    if let Ok(data) = app.path().app_data_dir() {
+        mode = mode.keeping_certificate_in(data.join(PUSH_CERTIFICATE_DIR));
+    }
+    Ok(mode)
 }
 
 /// Follows the session's GUID into the keyring; keyring failures are logged.

@@ -7,7 +7,7 @@ use tauri::{AppHandle, State};
 use crate::actions::{self, Action};
 use crate::app::{AppSession, SignInRequest};
 use crate::errors::AppError;
-use crate::settings::Settings;
+use crate::settings::{PushSettings, Settings};
 use crate::shortcuts::ShortcutStatus;
 use crate::view::{AppInfo, CertificateView, Snapshot};
 
@@ -52,6 +52,17 @@ pub fn shortcut_status(app: AppHandle) -> Vec<ShortcutStatus> {
 #[tauri::command]
 pub async fn probe_certificate(app: AppHandle, gateway: String) -> Result<CertificateView> {
     crate::app::probe_certificate(&app, &gateway).await
+}
+
+/// The SHA-256 fingerprint of the push receiver's certificate for these
+/// push settings, for the gateway to pin.
+#[tauri::command]
+pub async fn push_certificate(
+    app: AppHandle,
+    app_session: State<'_, AppSession>,
+    push: PushSettings,
+) -> Result<String> {
+    app_session.push_certificate(&app, &push).await
 }
 
 #[tauri::command]

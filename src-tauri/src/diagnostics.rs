@@ -1,6 +1,6 @@
 //! "Save diagnostics": one archive for the help desk with the log files, the
 //! settings (which never hold a secret) and the connection timeline. Call data,
-//! events and keyring contents are not included.
+//! events and keyring contents are not included. The archive is owner-only.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -70,12 +70,16 @@ impl Contents {
 
     /// Writes `agentbar-diagnostics-<epoch ms>.tar.gz`; returns its path.
     fn write(self) -> std::io::Result<PathBuf> {
-        std::fs::create_dir_all(&self.out_dir)?;
+        if !self.out_dir.is_dir() {
+            // A folder of its own (no downloads folder): the user's alone.
+            crate::files::private_dir(&self.out_dir)?;
+        }
         let path = self.out_dir.join(format!(
             "agentbar-diagnostics-{}.tar.gz",
             agentgateway::engine::now_ms()
         ));
-        let file = std::fs::File::create(&path)?;
+        // It names the agent, the phone and the gateways: owner-only.
+        let file = crate::files::create_private(&path)?;
         let gzip = flate2::write::GzEncoder::new(file, flate2::Compression::default());
         let mut archive = tar::Builder::new(gzip);
         let settings = serde_json::to_vec_pretty(&self.settings).map_err(std::io::Error::other)?;
@@ -102,7 +106,7 @@ impl Contents {
 fn add<W: Write>(archive: &mut tar::Builder<W>, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     let mut header = tar::Header::new_gnu();
     header.set_size(bytes.len() as u64);
-    header.set_mode(0o644);
+    header.set_mode(crate::files::FILE_MODE);
     header.set_mtime(agentgateway::engine::now_ms() / 1000);
     header.set_cksum();
     archive.append_data(&mut header, name, bytes)
@@ -164,5 +168,10 @@ mod tests {
             ]
         );
         assert!(timeline.contains("reconnecting"), "{timeline}");
+        assert_eq!(crate::files::mode_of(&path), crate::files::FILE_MODE);
+        assert_eq!(
+            crate::files::mode_of(&dir.path().join("out")),
+            crate::files::DIR_MODE
+        );
     }
 }

@@ -12,9 +12,11 @@ mod desktop;
 mod diagnostics;
 mod errors;
 mod faces;
+mod files;
 mod i18n;
 mod limits;
 mod logging;
+mod remembered;
 mod secrets;
 mod settings;
 mod shortcuts;
@@ -36,8 +38,12 @@ struct Followers {
 
 /// Starts the desktop app and blocks until it quits.
 pub fn run() {
+    // Before anything is written: what the app creates is its user's alone.
+    files::restrict_umask();
     let sign_in_at_start = std::env::args().any(|a| a == "--sign-in");
-    let app_session = AppSession::new(SettingsStore::platform());
+    let store = SettingsStore::platform();
+    store.restrict();
+    let app_session = AppSession::new(store);
     let live = Live::new(app_session.load_settings());
     let result = tauri::Builder::default()
         // First: a second launch only focuses the running bar.
@@ -59,6 +65,7 @@ pub fn run() {
             commands::snapshot,
             commands::save_settings,
             commands::probe_certificate,
+            commands::push_certificate,
             commands::sign_in,
             commands::sign_out,
             commands::set_ready,

@@ -1,5 +1,5 @@
-//! The log file, in the platform's log folder, rotated daily and kept for a
-//! week. Nothing secret is ever logged: GUIDs, passwords and tokens are types
+//! The log file, in the platform's log folder (owner-only), rotated daily and
+//! kept for a week. Nothing secret is ever logged: GUIDs, passwords and tokens are types
 //! that print `<redacted>`, and call data is logged by length only.
 
 use tauri::{AppHandle, Manager};
@@ -25,7 +25,10 @@ fn filter() -> EnvFilter {
 /// Logs to stderr and to `<log dir>/agentbar.<date>.log` (`AGENTBAR_LOG` sets the level).
 pub fn init(app: &AppHandle) -> LogGuard {
     let appender = app.path().app_log_dir().ok().and_then(|dir| {
-        std::fs::create_dir_all(&dir).ok()?;
+        // Owner-only, with what an earlier version left open closed up; the
+        // umask keeps the files rotation creates owner-only too.
+        crate::files::private_dir(&dir).ok()?;
+        crate::files::restrict_files_in(&dir).ok()?;
         tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix("agentbar")

@@ -3,13 +3,16 @@
 //!
 //! `secret-tool lookup service agentbar username <agent>` shows the GUID;
 //! the push-mode service token lives under `agentbar-push`, the password
-//! under `agentbar-password`.
+//! under `agentbar-password` with user name `<agent> <gateway URLs>`: it is
+//! kept for the gateways it was typed for and only ever sent to them.
 
 use std::sync::OnceLock;
 
 use agentgateway::Secret;
 use agentgateway::engine::face::KeptSession;
 use agentgateway::guid_store::{GuidStore, StoreError};
+
+use crate::remembered::Account;
 
 /// Keyring service of a remembered password.
 pub const PASSWORD_SERVICE: &str = "agentbar-password";
@@ -33,19 +36,24 @@ pub fn kept_session(agent: &str) -> KeptSession {
     KeptSession::new(agentgateway::guid_store::SERVICE, agent)
 }
 
-/// Remembers the password of `agent`.
-pub async fn store_password(agent: &str, password: &Secret) -> Result<(), StoreError> {
-    passwords().store_secret(agent, password).await
+/// Remembers the password of `account` (an agent at its gateways).
+pub async fn store_password(account: &Account, password: &Secret) -> Result<(), StoreError> {
+    passwords()
+        .store_secret(&account.keyring_user(), password)
+        .await
 }
 
-/// The remembered password of `agent`, if any.
-pub async fn load_password(agent: &str) -> Result<Option<Secret>, StoreError> {
-    passwords().load_secret(agent).await
+/// The password remembered for `account`, if any. This decrypts it: only
+/// call it to send it (see [`crate::remembered`] for whether there is one).
+pub async fn load_password(account: &Account) -> Result<Option<Secret>, StoreError> {
+    passwords().load_secret(&account.keyring_user()).await
 }
 
-/// Forgets the password of `agent` (missing is fine).
-pub async fn delete_password(agent: &str) -> Result<(), StoreError> {
-    passwords().delete(agent).await
+/// Forgets the password of `account` (missing is fine), and the one an
+/// earlier version kept for the agent alone, whatever the gateway.
+pub async fn delete_password(account: &Account) -> Result<(), StoreError> {
+    passwords().delete(&account.agent).await?;
+    passwords().delete(&account.keyring_user()).await
 }
 
 /// The call on the bar, as kept across a restart.

@@ -3,18 +3,33 @@
 //!
 //! Secrets never live here: the password (when remembered) and the GUID are in
 //! the OS keyring. An administrator can preset and lock settings in a
-//! system-wide file (`/etc/agentbar/defaults.json`, or `AGENTBAR_SYSTEM_DEFAULTS`):
-//! its values fill in what the user has not set, and its `locked` names always win.
+//! system-wide file (`/etc/agentbar/defaults.json`, root's to write): its values
+//! fill in what the user has not set, and its `locked` names always win.
+//!
+//! `AGENTBAR_SYSTEM_DEFAULTS` names a candidate administrator file to try on
+//! one desktop. Any user can set it, so it only ever adds to the system file:
+//! it fills in and locks what the system file leaves open, and can neither
+//! change nor unlock what the system file locks. A missing candidate adds
+//! nothing; the system file still applies.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::files;
 use crate::limits::DEFAULT_PUSH_LISTEN;
 
-/// Where the system-wide administrator defaults live unless overridden.
+/// Where the system-wide administrator defaults live.
 pub const SYSTEM_DEFAULTS: &str = "/etc/agentbar/defaults.json";
+
+/// The variable naming a candidate administrator file, layered under the system one.
+pub const CANDIDATE_DEFAULTS_VAR: &str = "AGENTBAR_SYSTEM_DEFAULTS";
+
+/// One save of the settings at a time: the write, the rename and the
+/// reading back of the effective settings do not interleave.
+static SAVING: Mutex<()> = Mutex::new(());
 
 /// How the gateway's certificate is trusted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -226,19 +241,23 @@ pub enum SettingsError {
 pub struct SettingsStore {
     user: PathBuf,
     system: PathBuf,
+    /// A candidate administrator file (`AGENTBAR_SYSTEM_DEFAULTS`), under the system one.
+    candidate: Option<PathBuf>,
 }
 
 impl SettingsStore {
-    /// The platform's locations (`AGENTBAR_SYSTEM_DEFAULTS` overrides the system file).
+    /// The platform's locations: the system file is always
+    /// [`SYSTEM_DEFAULTS`]; `AGENTBAR_SYSTEM_DEFAULTS` only adds a candidate.
     pub fn platform() -> Self {
         let user = dirs::config_dir()
             .unwrap_or_else(std::env::temp_dir)
             .join("agentbar")
             .join("settings.json");
-        let system = std::env::var_os("AGENTBAR_SYSTEM_DEFAULTS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(SYSTEM_DEFAULTS));
-        Self { user, system }
+        Self {
+            user,
+            system: PathBuf::from(SYSTEM_DEFAULTS),
+            candidate: std::env::var_os(CANDIDATE_DEFAULTS_VAR).map(PathBuf::from),
+        }
     }
 
     /// Files at explicit paths (tests).
@@ -247,7 +266,23 @@ impl SettingsStore {
         Self {
             user: user.into(),
             system: system.into(),
+            candidate: None,
         }
+    }
+
+    /// The same store with a candidate administrator file (tests).
+    #[cfg(test)]
+    pub fn with_candidate(mut self, candidate: impl Into<PathBuf>) -> Self {
+        self.candidate = Some(candidate.into());
+        self
+    }
+
+    /// The folder of the user's settings, where other per-user state is kept.
+    pub fn user_dir(&self) -> PathBuf {
+        self.user
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
     }
 
     /// The user's settings file.
@@ -259,8 +294,8 @@ impl SettingsStore {
     /// The effective settings: the system defaults, overlaid by the user's
     /// file, with locked settings taken from the system defaults again.
     pub fn load(&self) -> Result<Settings, SettingsError> {
-        // The administrator's file first, so a fault in it is named as such.
-        let system = read_json(&self.system)?;
+        // The administrator's files first, so a fault in them is named as such.
+        let system = self.administrator_json()?;
         let defaults: Option<Settings> = system
             .clone()
             .map(serde_json::from_value)
@@ -299,7 +334,7 @@ impl SettingsStore {
         let path = match error {
             SettingsError::Invalid { path, .. } | SettingsError::Io { path, .. } => path,
         };
-        if *path == self.system {
+        if *path == self.system || self.candidate.as_ref() == Some(path) {
             return Settings {
                 locked: LOCKABLE.iter().map(|name| (*name).to_owned()).collect(),
                 ..Settings::default()
@@ -307,14 +342,17 @@ impl SettingsStore {
         }
         let system_only = Self {
             user: PathBuf::new(),
-            system: self.system.clone(),
+            ..self.clone()
         };
         system_only.load().unwrap_or_default()
     }
 
     /// Saves `settings` for this user (locked ones are kept as the administrator
     /// set them) and returns the effective settings.
+    /// Saves are serialised and atomic: a crash at any point leaves the old
+    /// file or the new one, owner-only (see [`crate::files`]).
     pub fn save(&self, settings: &Settings) -> Result<Settings, SettingsError> {
+        let _one_at_a_time = SAVING.lock().unwrap_or_else(|p| p.into_inner());
         let mut to_write = settings.clone();
         to_write.locked.clear();
         let body =
@@ -326,15 +364,74 @@ impl SettingsStore {
             path: self.user.clone(),
             source,
         };
-        if let Some(dir) = self.user.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        // Write-then-rename: a crash never leaves a half-written file.
-        let partial = self.user.with_extension("json.partial");
-        std::fs::write(&partial, body).map_err(io)?;
-        std::fs::rename(&partial, &self.user).map_err(io)?;
+        files::remove_stale_temps(&self.user);
+        files::write_atomic(&self.user, &body).map_err(io)?;
         self.load()
     }
+
+    /// Closes up the settings folder and files an earlier version left
+    /// readable by others (missing is fine).
+    pub fn restrict(&self) {
+        let dir = self.user_dir();
+        if dir.is_dir()
+            && let Err(error) =
+                files::private_dir(&dir).and_then(|()| files::restrict_files_in(&dir))
+        {
+            tracing::warn!(%error, "could not make the settings folder private");
+        }
+    }
+
+    /// The administrator's defaults as JSON: the system file, with the
+    /// candidate filling in and locking only what the system file leaves open.
+    fn administrator_json(&self) -> Result<Option<serde_json::Value>, SettingsError> {
+        let system = read_json(&self.system)?;
+        let Some(candidate_path) = &self.candidate else {
+            return Ok(system);
+        };
+        let Some(candidate) = read_json(candidate_path)? else {
+            tracing::warn!(path = %candidate_path.display(), "the candidate administrator file does not exist");
+            return Ok(system);
+        };
+        let Some(system) = system else {
+            return Ok(Some(candidate));
+        };
+        let (serde_json::Value::Object(mut merged), serde_json::Value::Object(candidate)) =
+            (system, candidate)
+        else {
+            return Err(SettingsError::Invalid {
+                path: candidate_path.clone(),
+                source: serde::de::Error::custom("an administrator file must be one JSON object"),
+            });
+        };
+        let mut locked = names(merged.get("locked"));
+        let held_by_system = locked.clone();
+        for (key, value) in candidate {
+            if key == "locked" {
+                for name in names(Some(&value)) {
+                    if !locked.contains(&name) {
+                        locked.push(name);
+                    }
+                }
+            } else if !held_by_system.contains(&key) {
+                merged.insert(key, value);
+            }
+        }
+        merged.insert("locked".into(), locked.into());
+        Ok(Some(serde_json::Value::Object(merged)))
+    }
+}
+
+/// The strings of a JSON `locked` list (anything else is none).
+fn names(value: Option<&serde_json::Value>) -> Vec<String> {
+    value
+        .and_then(serde_json::Value::as_array)
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn read_json(path: &Path) -> Result<Option<serde_json::Value>, SettingsError> {
@@ -512,6 +609,142 @@ mod tests {
             vec!["https://cc.corp:8043/agentgateway/resource"]
         );
         assert_eq!(fallback.locked, vec!["gateways"]);
+    }
+
+    fn lock_gateways(dir: &tempfile::TempDir) {
+        std::fs::write(
+            dir.path().join("defaults.json"),
+            r#"{"gateways":["https://cc.corp:8043/agentgateway/resource"],
+                "trust":{"kind":"caFile","path":"/etc/agentbar/ca.pem"},
+                "locked":["gateways","trust"]}"#,
+        )
+        .unwrap();
+    }
+
+    fn wants_elsewhere() -> Settings {
+        Settings {
+            gateways: vec!["https://elsewhere/agentgateway/resource".into()],
+            trust: TrustSetting::System,
+            agent_id: "101".into(),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn the_system_file_is_read_whatever_the_environment() {
+        // `AGENTBAR_SYSTEM_DEFAULTS` may be set by any user: it never moves the system file.
+        assert_eq!(SettingsStore::platform().system, Path::new(SYSTEM_DEFAULTS));
+    }
+
+    #[test]
+    fn a_missing_candidate_file_keeps_the_administrator_locks() {
+        let dir = tempfile::tempdir().unwrap();
+        lock_gateways(&dir);
+        let store = store(&dir).with_candidate("/nonexistent/defaults.json");
+        let effective = store.save(&wants_elsewhere()).unwrap();
+        assert_eq!(
+            effective.gateways,
+            vec!["https://cc.corp:8043/agentgateway/resource"]
+        );
+        assert_eq!(effective.locked, vec!["gateways", "trust"]);
+        assert_eq!(store.load().unwrap(), effective);
+    }
+
+    #[test]
+    fn a_candidate_file_adds_locks_but_never_lifts_or_changes_the_administrators() {
+        let dir = tempfile::tempdir().unwrap();
+        lock_gateways(&dir);
+        let candidate = dir.path().join("mine.json");
+        std::fs::write(
+            &candidate,
+            r#"{"gateways":["https://elsewhere/agentgateway/resource"],
+                "trust":{"kind":"system"},
+                "alwaysOnTop":true,
+                "locked":["alwaysOnTop"]}"#,
+        )
+        .unwrap();
+        let store = store(&dir).with_candidate(&candidate);
+        let effective = store.save(&wants_elsewhere()).unwrap();
+        assert_eq!(
+            effective.gateways,
+            vec!["https://cc.corp:8043/agentgateway/resource"]
+        );
+        assert_eq!(
+            effective.trust,
+            TrustSetting::CaFile {
+                path: "/etc/agentbar/ca.pem".into()
+            }
+        );
+        assert!(effective.always_on_top, "the candidate locks what is open");
+        assert_eq!(effective.locked, vec!["gateways", "trust", "alwaysOnTop"]);
+    }
+
+    #[test]
+    fn without_a_system_file_the_candidate_is_the_administrator_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let candidate = dir.path().join("candidate.json");
+        std::fs::write(
+            &candidate,
+            r#"{"gateways":["https://cc.corp:8043/agentgateway/resource"],"locked":["gateways"]}"#,
+        )
+        .unwrap();
+        let store = store(&dir).with_candidate(&candidate);
+        let effective = store.save(&wants_elsewhere()).unwrap();
+        assert_eq!(
+            effective.gateways,
+            vec!["https://cc.corp:8043/agentgateway/resource"]
+        );
+        assert_eq!(effective.locked, vec!["gateways"]);
+    }
+
+    #[test]
+    fn a_broken_candidate_file_locks_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let candidate = dir.path().join("candidate.json");
+        std::fs::write(&candidate, "{\"locked\": [").unwrap();
+        let store = store(&dir).with_candidate(&candidate);
+        let error = store.load().unwrap_err();
+        assert_eq!(store.fallback(&error).locked.len(), LOCKABLE.len());
+    }
+
+    #[test]
+    fn saved_settings_are_owner_only() {
+        use crate::files::{DIR_MODE, FILE_MODE, mode_of};
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        store.save(&wants_elsewhere()).unwrap();
+        assert_eq!(mode_of(store.user_path()), FILE_MODE);
+        assert_eq!(mode_of(store.user_path().parent().unwrap()), DIR_MODE);
+    }
+
+    #[test]
+    fn quick_saves_from_many_threads_never_corrupt_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        let saves: Vec<_> = (0..8)
+            .map(|thread| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for n in 0..25 {
+                        let settings = Settings {
+                            agent_id: format!("{thread}{n}"),
+                            phone: "6".repeat(1 + (thread * 31 + n) % 24),
+                            ..Settings::default()
+                        };
+                        store.save(&settings).expect("every save succeeds");
+                        store.load().expect("the file is whole after every save");
+                    }
+                })
+            })
+            .collect();
+        for save in saves {
+            save.join().unwrap();
+        }
+        let names: Vec<_> = std::fs::read_dir(store.user_path().parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["settings.json"], "no temporary file is left");
     }
 
     #[test]

@@ -280,6 +280,24 @@ impl App {
         Ok(path)
     }
 
+    /// The app's process id (the `agentbar` the driver started).
+    pub fn pid(&self) -> Option<u32> {
+        let output = std::process::Command::new("pgrep")
+            .args(["-g", &self.driver.id().to_string(), "-x", "agentbar"])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .next()
+            .and_then(|line| line.trim().parse().ok())
+    }
+
+    /// How many threads the app's process runs now (`/proc/<pid>/task`).
+    pub fn thread_count(&self) -> Option<usize> {
+        let pid = self.pid()?;
+        Some(std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.count())
+    }
+
     /// Kills the app with SIGKILL, as a crash or a power cut would end it: no
     /// sign-out, no clean-up. The driver goes with it.
     pub fn kill(mut self) {

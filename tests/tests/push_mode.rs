@@ -131,3 +131,99 @@ async fn events_pushed_before_the_sign_in_answer_are_shown() {
     all_pushes_accepted(&gateway);
     app.quit().await;
 }
+
+/// The receiver's certificate fingerprint the sign-in form shows in push
+/// mode: 64 lowercase hex digits.
+async fn shown_fingerprint(app: &App) -> String {
+    app.wait_displayed("#push-fingerprint-field")
+        .await
+        .expect("the receiver's fingerprint is shown with the push fields");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = app.text("#push-fingerprint").await.unwrap_or_default();
+        if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
+            return text.to_ascii_lowercase();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no fingerprint shown: {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The SHA-256 of the certificate kept in `dir`, as openssl computes it.
+fn kept_fingerprint(dir: &std::path::Path) -> String {
+    let output = std::process::Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+        .arg(dir.join("push-cert.pem"))
+        .output()
+        .expect("openssl runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.split('=')
+        .nth(1)
+        .unwrap_or_default()
+        .trim()
+        .replace(':', "")
+        .to_ascii_lowercase()
+}
+
+#[tokio::test]
+async fn the_receivers_certificate_is_kept_across_sign_ins_and_restarts_and_shown_for_pinning() {
+    use std::os::unix::fs::PermissionsExt;
+    let desktop = Desktop::start().expect("desktop session");
+    let gateway = Gateway::start(&desktop, Duration::from_secs(60))
+        .await
+        .expect("simulated gateway");
+    gateway
+        .write_settings_push(&desktop)
+        .expect("push settings");
+    let kept = desktop
+        .xdg_root()
+        .join("data/com.agentbar.desktop/push-receiver");
+
+    let app = App::launch(&desktop).await.expect("app launches");
+    app.wait_displayed("#signin").await.expect("sign-in view");
+    let first = shown_fingerprint(&app).await;
+    assert_eq!(kept_fingerprint(&kept), first, "the kept certificate's");
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0)
+    };
+    assert_eq!(mode(&kept), 0o700, "the kept folder is owner-only");
+    assert_eq!(
+        mode(&kept.join("push-key.pem")),
+        0o600,
+        "the key is owner-only"
+    );
+
+    app.sign_in(PASSWORD).await;
+    assert_eq!(kept_fingerprint(&kept), first, "the receiver serves it");
+    app.click("#btn-sign-out").await.expect("sign out");
+    app.wait_displayed("#signin").await.expect("signed out");
+    app.sign_in(PASSWORD).await;
+    assert_eq!(
+        kept_fingerprint(&kept),
+        first,
+        "a second sign-in serves the same certificate"
+    );
+    app.click("#btn-sign-out").await.expect("sign out");
+    app.wait_displayed("#signin").await.expect("signed out");
+    app.quit().await;
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let app = App::launch(&desktop).await.expect("app relaunches");
+    app.wait_for_value("#agent-id", AGENT)
+        .await
+        .expect("the form shows the settings");
+    app.wait_displayed("#signin").await.expect("signed out");
+    assert_eq!(
+        shown_fingerprint(&app).await,
+        first,
+        "a restart shows the same certificate"
+    );
+    app.sign_in(PASSWORD).await;
+    assert_eq!(kept_fingerprint(&kept), first, "and its receiver serves it");
+    app.quit().await;
+}

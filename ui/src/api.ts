@@ -10,6 +10,7 @@ import type { AppInfo } from "./bindings/AppInfo";
 import type { BarView } from "./bindings/BarView";
 import type { CertificateView } from "./bindings/CertificateView";
 import type { EventRecord } from "./bindings/EventRecord";
+import type { PushSettings } from "./bindings/PushSettings";
 import type { Settings } from "./bindings/Settings";
 import type { ShortcutStatus } from "./bindings/ShortcutStatus";
 import type { SignInRequest } from "./bindings/SignInRequest";
@@ -38,6 +39,8 @@ export const api = {
   snapshot: () => invoke<Snapshot>("snapshot"),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
   probeCertificate: (gateway: string) => invoke<CertificateView>("probe_certificate", { gateway }),
+  /** The SHA-256 of the certificate a push receiver with `push` serves, for the gateway to pin. */
+  pushCertificate: (push: PushSettings) => invoke<string>("push_certificate", { push }),
   signIn: (request: SignInRequest) => invoke<void>("sign_in", { request }),
   signOut: () => invoke<void>("sign_out"),
   ready: () => invoke<void>("set_ready"),

@@ -187,6 +187,7 @@ export class App implements Context {
     this.settings = settings;
     writeForm(this.doc, formFromSettings(settings), this.passwordRemembered);
     applyLocks(this.doc, settings.locked);
+    void this.signIn.showPushCertificate();
     this.panel.render();
     this.applyLanguage();
   }

@@ -2,6 +2,14 @@
 //! notification server offers actions), the gateway signing the agent out, the
 //! connection lost and back, rest time over. They follow the bar as [`Live`]
 //! publishes it, from one bar to the next; which ones fire is a setting.
+//!
+//! They are sent straight over D-Bus (`org.freedesktop.Notifications`): one
+//! connection for the app's life, notifications sent in order by one task,
+//! and one listener for the clicks, rather than a connection and a thread
+//! waiting for each notification.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use tauri::{AppHandle, Manager};
 
@@ -139,94 +147,226 @@ pub fn notes_for(
 }
 
 /// Shows the notifications each change of the bar calls for, until dropped.
+/// One task shows them, in the order the bar changed, over one connection to
+/// the notification server; one listener on that connection hears the Answer
+/// clicks, so a long shift holds no more threads or connections than its first call.
 pub fn follow(app: &AppHandle) -> Task {
     let mut shown = app.state::<Live>().subscribe();
     let app = app.clone();
     Task::spawn(async move {
+        let mut desk = Desk::default();
         let mut before = shown.borrow_and_update().clone();
         while shown.changed().await.is_ok() {
             let after = shown.borrow_and_update().clone();
             let rest_over = after.rests_over != before.rests_over;
             let settings = app.state::<Live>().settings().notifications;
             for note in notes_for(&before.bar, &after.bar, rest_over, &settings) {
-                let answer = match &note {
-                    Note::Ringing { call_id, .. } => Some(Action::AnswerCall {
-                        call_id: call_id.clone(),
-                    }),
-                    _ => None,
-                };
-                let app = app.clone();
-                show(note, move || {
-                    if let Some(action) = answer {
-                        actions::spawn(&app, action, "notification");
-                    }
-                });
+                desk.show(&app, note).await;
             }
             before = after;
         }
     })
 }
 
-/// The id of the ringing notification on screen, to replace when the ringing ends.
-fn ringing_id() -> &'static std::sync::Mutex<Option<u32>> {
-    static ID: std::sync::OnceLock<std::sync::Mutex<Option<u32>>> = std::sync::OnceLock::new();
-    ID.get_or_init(|| std::sync::Mutex::new(None))
+/// The notification server's D-Bus names.
+const BUS_NAME: &str = "org.freedesktop.Notifications";
+const OBJECT_PATH: &str = "/org/freedesktop/Notifications";
+const INTERFACE: &str = "org.freedesktop.Notifications";
+/// How long a notification server that does not answer holds up the next notification.
+const SERVER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long the "answered" replacement stays up.
+const ANSWERED_MS: i32 = 4000;
+
+/// What the follower keeps between notifications.
+#[derive(Default)]
+struct Desk {
+    /// The connection, made at the first notification and again after a failure.
+    server: Option<Server>,
+    /// The ringing notification on screen, to replace when the ringing ends.
+    ringing: Option<u32>,
 }
 
-/// Shows `note`. For a ringing call with actions available, `on_answer` runs
-/// when the agent clicks Answer. Runs on a blocking thread: the D-Bus call and
-/// the wait for an action must not hold up the async runtime.
-pub fn show(note: Note, on_answer: impl FnOnce() + Send + 'static) {
-    std::thread::spawn(move || {
+impl Desk {
+    /// Shows `note`; without a notification server (no desktop session) it is
+    /// skipped: the bar still shows everything.
+    async fn show(&mut self, app: &AppHandle, note: Note) {
+        let replaces = match &note {
+            Note::RingingOver { .. } => match self.ringing.take() {
+                Some(id) => id,
+                // The ringing was never shown: nothing stale to replace.
+                None => return,
+            },
+            _ => 0,
+        };
+        if self.server.is_none() {
+            match Server::connect(app).await {
+                Ok(server) => self.server = Some(server),
+                Err(error) => {
+                    tracing::warn!(%error, "could not reach the notification server");
+                    return;
+                }
+            }
+        }
+        let Some(server) = &self.server else {
+            return;
+        };
+        let sent = tokio::time::timeout(SERVER_WAIT, server.notify(&note, replaces)).await;
+        match sent.unwrap_or_else(|_| {
+            Err(zbus::Error::InputOutput(Arc::new(
+                std::io::ErrorKind::TimedOut.into(),
+            )))
+        }) {
+            Ok(id) => {
+                if let Note::Ringing { call_id, .. } = &note {
+                    self.ringing = Some(id);
+                    if server.actions {
+                        server.answers.offer(id, call_id.clone());
+                    }
+                } else {
+                    // A replaced ringing notification answers nothing any more.
+                    server.answers.withdraw(replaces);
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not show a desktop notification");
+                // Reconnect for the next one.
+                self.server = None;
+            }
+        }
+    }
+}
+
+/// Ringing notifications on screen with an Answer button, by notification
+/// id, and the call each one answers.
+#[derive(Debug, Default, Clone)]
+struct Answers(Arc<Mutex<HashMap<u32, String>>>);
+
+impl Answers {
+    fn offer(&self, id: u32, call_id: String) {
+        self.lock().insert(id, call_id);
+    }
+
+    fn withdraw(&self, id: u32) -> Option<String> {
+        self.lock().remove(&id)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u32, String>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// One connection to the notification server and its one listener.
+struct Server {
+    connection: zbus::Connection,
+    /// Whether the server shows action buttons.
+    actions: bool,
+    answers: Answers,
+    /// Hears ActionInvoked and NotificationClosed; stops with the server.
+    _listener: Task,
+}
+
+impl Server {
+    async fn connect(app: &AppHandle) -> zbus::Result<Self> {
+        let connection = zbus::Connection::session().await?;
+        let capabilities: Vec<String> = connection
+            .call_method(
+                Some(BUS_NAME),
+                OBJECT_PATH,
+                Some(INTERFACE),
+                "GetCapabilities",
+                &(),
+            )
+            .await?
+            .body()
+            .deserialize()?;
+        let actions = capabilities.iter().any(|c| c == "actions");
+        let answers = Answers::default();
+        let listener = listen(app.clone(), &connection, answers.clone()).await?;
+        Ok(Self {
+            connection,
+            actions,
+            answers,
+            _listener: listener,
+        })
+    }
+
+    /// Sends `note` (replacing notification `replaces` unless 0); its id.
+    async fn notify(&self, note: &Note, replaces: u32) -> zbus::Result<u32> {
         let (summary, body) = note.summary_and_body();
-        let mut notification = notify_rust::Notification::new();
-        if let Note::RingingOver { answered, .. } = note {
-            // Replace the ringing notification, so no stale "incoming call" stays up.
-            let Some(id) = ringing_id()
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .take()
-            else {
-                return;
-            };
-            notification.id(id).urgency(notify_rust::Urgency::Normal);
-            if answered {
-                notification.timeout(notify_rust::Timeout::Milliseconds(4000));
-            }
-        }
-        notification
-            .appname("AgentBar")
-            .summary(&summary)
-            .body(&body)
-            .icon("agentbar");
         let ringing = matches!(note, Note::Ringing { .. });
-        let actions = ringing
-            && notify_rust::get_capabilities()
-                .map(|caps| caps.iter().any(|c| c == "actions"))
-                .unwrap_or(false);
-        if ringing {
-            notification.urgency(notify_rust::Urgency::Critical);
-        }
-        if actions {
-            notification.action("answer", i18n::t("note.answer"));
-        }
-        match notification.show() {
-            Ok(handle) => {
-                if ringing {
-                    *ringing_id().lock().unwrap_or_else(|p| p.into_inner()) = Some(handle.id());
-                }
-                if actions {
-                    handle.wait_for_action(|action| {
-                        if action == "answer" {
-                            on_answer();
-                        }
-                    });
-                }
+        let answer = i18n::t("note.answer");
+        let actions: Vec<&str> = if ringing && self.actions {
+            vec!["answer", &answer]
+        } else {
+            Vec::new()
+        };
+        // Urgency: 1 normal, 2 critical (a ringing call stays until it ends).
+        let urgency: u8 = if ringing { 2 } else { 1 };
+        let mut hints: HashMap<&str, zbus::zvariant::Value<'_>> = HashMap::new();
+        hints.insert("urgency", urgency.into());
+        let timeout: i32 = match note {
+            Note::RingingOver { answered: true, .. } => ANSWERED_MS,
+            _ => -1,
+        };
+        self.connection
+            .call_method(
+                Some(BUS_NAME),
+                OBJECT_PATH,
+                Some(INTERFACE),
+                "Notify",
+                &(
+                    "AgentBar", replaces, "agentbar", &summary, &body, actions, hints, timeout,
+                ),
+            )
+            .await?
+            .body()
+            .deserialize()
+    }
+}
+
+/// Starts the one listener for the server's signals on `connection`: a click
+/// on Answer answers the call its notification rang for, or nothing.
+async fn listen(
+    app: AppHandle,
+    connection: &zbus::Connection,
+    answers: Answers,
+) -> zbus::Result<Task> {
+    use futures::StreamExt;
+    let rule = zbus::MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .interface(INTERFACE)?
+        .path(OBJECT_PATH)?
+        .build();
+    let mut signals = zbus::MessageStream::for_match_rule(rule, connection, None).await?;
+    // Only the server itself says what was clicked.
+    let server = zbus::fdo::DBusProxy::new(connection)
+        .await?
+        .get_name_owner(zbus::names::BusName::try_from(BUS_NAME)?)
+        .await?;
+    Ok(Task::spawn(async move {
+        while let Some(Ok(message)) = signals.next().await {
+            let header = message.header();
+            if header.sender().map(|s| s.as_str()) != Some(server.as_str()) {
+                continue;
             }
-            // No notification server (no desktop session): the bar still shows everything.
-            Err(error) => tracing::warn!(%error, "could not show a desktop notification"),
+            match header.member().map(|m| m.as_str()) {
+                Some("ActionInvoked") => {
+                    if let Ok((id, action)) = message.body().deserialize::<(u32, String)>()
+                        && action == "answer"
+                        && let Some(call_id) = answers.withdraw(id)
+                    {
+                        actions::spawn(&app, Action::AnswerCall { call_id }, "notification");
+                    }
+                }
+                Some("NotificationClosed") => {
+                    if let Ok((id, _reason)) = message.body().deserialize::<(u32, u32)>() {
+                        answers.withdraw(id);
+                    }
+                }
+                _ => {}
+            }
         }
-    });
+    }))
 }
 
 #[cfg(test)]

@@ -142,7 +142,32 @@ export class SignInView {
     form.addEventListener("change", (event) => {
       const id = (event.target as HTMLElement).id;
       if (id === "mode" || id === "trust") updateFormVisibility(this.ctx.doc);
+      if (id === "mode" || id.startsWith("push-")) void this.showPushCertificate();
     });
+  }
+
+  /**
+   * In push mode, the fingerprint of the receiver's certificate for the
+   * push fields as they stand, where the administrator pins it at the gateway.
+   */
+  async showPushCertificate(): Promise<void> {
+    const form = readForm(this.ctx.doc);
+    const holder = this.ctx.el("push-fingerprint-field");
+    const out = this.ctx.el("push-fingerprint");
+    if (form.mode !== "push") {
+      setHidden(holder, true);
+      return;
+    }
+    const push = settingsFromForm(form, this.ctx.settings).push;
+    let sha256 = "";
+    try {
+      sha256 = await api.pushCertificate(push);
+    } catch {
+      // Not a usable receiver yet (e.g. an address still being typed): nothing to pin.
+    }
+    if (readForm(this.ctx.doc).mode !== "push") return;
+    setText(out, sha256);
+    setHidden(holder, sha256 === "");
   }
 
   /** Shows `problem` (null: none) on the form's message line, and focuses `focus`. */
