@@ -59,6 +59,17 @@ if ls /etc/apt/sources.list.d/*.sources >/dev/null 2>&1; then
   cp /etc/apt/sources.list.d/*.sources "$TARGET/etc/apt/sources.list.d/"
 fi
 printf '#!/bin/sh\nexit 101\n' > "$TARGET/usr/sbin/policy-rc.d"; chmod +x "$TARGET/usr/sbin/policy-rc.d"
+# This machine's own network trust (extra CA certificates, such as those of
+# an intercepting proxy) goes in too, so the root reaches the same registries.
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+  mkdir -p "$TARGET/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$TARGET/usr/local/share/ca-certificates/"
+  chroot "$TARGET" update-ca-certificates >/dev/null 2>&1
+fi
+PROXY_ENV=()
+for var in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+  [ -n "${!var:-}" ] && PROXY_ENV+=("$var=${!var}")
+done
 
 step "giving it the Rust toolchain only (rustup and cargo from this machine)"
 RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
@@ -79,7 +90,8 @@ git clone -q --no-local "$REPO" "$TARGET/root/agentbar"
 step "scripts/dev.sh test inside the fresh Debian 12 root"
 started=$(date +%s)
 set +e
-chroot "$TARGET" env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+chroot "$TARGET" env -i HOME=/root TERM=dumb LANG=C.UTF-8 "${PROXY_ENV[@]}" \
+  NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
   PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   bash -c 'cd /root/agentbar && scripts/dev.sh test' 2>&1 | tee "$WORK/test.log"
 status=${PIPESTATUS[0]}
