@@ -54,6 +54,10 @@ mount --bind /dev "$TARGET/dev" && MOUNTS+=("$TARGET/dev")
 mount --bind /dev/pts "$TARGET/dev/pts" && MOUNTS+=("$TARGET/dev/pts")
 mount -t tmpfs shm "$TARGET/dev/shm" && MOUNTS+=("$TARGET/dev/shm")
 cp /etc/resolv.conf "$TARGET/etc/resolv.conf"
+# What the Debian installer writes and debootstrap leaves out: localhost resolves.
+if ! grep -qw localhost "$TARGET/etc/hosts" 2>/dev/null; then
+  printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$TARGET/etc/hosts"
+fi
 if ls /etc/apt/sources.list.d/*.sources >/dev/null 2>&1; then
   rm -f "$TARGET/etc/apt/sources.list"
   cp /etc/apt/sources.list.d/*.sources "$TARGET/etc/apt/sources.list.d/"
