@@ -73,12 +73,15 @@ impl AppSession {
             Ok(None) => {
                 // The keyring lost it (emptied, another machine's file): say so from now on.
                 if let Err(error) = self.remembered.set(account, false) {
-                    tracing::warn!(%error, "could not update the remembered passwords");
+                    tracing::warn!(kind = ?error.kind(), "could not update the remembered passwords");
                 }
                 None
             }
             Err(error) => {
-                tracing::warn!(%error, "the remembered password could not be read");
+                tracing::warn!(
+                    kind = error.kind(),
+                    "the remembered password could not be read"
+                );
                 None
             }
         }
@@ -94,11 +97,14 @@ impl AppSession {
         match kept {
             Ok(()) => {
                 if let Err(error) = self.remembered.set(account, remember) {
-                    tracing::warn!(%error, "could not update the remembered passwords");
+                    tracing::warn!(kind = ?error.kind(), "could not update the remembered passwords");
                 }
             }
             Err(error) => {
-                tracing::warn!(%error, "the password choice could not be kept in the keyring");
+                tracing::warn!(
+                    kind = error.kind(),
+                    "the password choice could not be kept in the keyring"
+                );
             }
         }
     }
@@ -463,7 +469,10 @@ fn push_mode(app: &AppHandle, push: &PushSettings) -> Result<PushMode, AppError>
 /// Follows the session's GUID into the keyring; keyring failures are logged.
 fn guid_follower(session: &Session, kept: Arc<KeptSession>) -> GuidFollower {
     GuidFollower::start(session, kept, |error| {
-        tracing::warn!(%error, "the session could not be kept in the keyring");
+        tracing::warn!(
+            kind = error.kind(),
+            "the session could not be kept in the keyring"
+        );
     })
 }
 

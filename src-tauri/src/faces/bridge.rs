@@ -125,7 +125,10 @@ where
             if let Some(value) = latest
                 && let Err(error) = write(value).await
             {
-                tracing::warn!(%error, "the session could not be kept in the keyring");
+                tracing::warn!(
+                    kind = error.kind(),
+                    "the session could not be kept in the keyring"
+                );
             }
         }
     });

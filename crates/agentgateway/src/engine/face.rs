@@ -124,16 +124,17 @@ pub async fn resume_kept(
     };
     match session.resume(guid, again, calldata, push).await {
         Ok(how) => {
-            if let Err(e) = kept.keep_push(session.push_resume().as_ref()).await {
-                tracing::warn!(error = %e, "the push token could not be kept in the keyring");
-            }
+            keep_push_token(session, kept).await;
             Ok(Some(how))
         }
         Err(e) => {
             if (e.is_session_gone() || matches!(e, SessionError::PushNeedsSignIn))
                 && let Err(k) = kept.forget().await
             {
-                tracing::warn!(error = %k, "the stale session could not be deleted from the keyring");
+                tracing::warn!(
+                    kind = k.kind(),
+                    "the stale session could not be deleted from the keyring"
+                );
             }
             Err(ResumeError::Session(e))
         }
@@ -149,10 +150,19 @@ pub async fn sign_in_kept(
     force: bool,
 ) -> Result<(), SessionError> {
     session.sign_in(req, force).await?;
-    if let Err(e) = kept.keep_push(session.push_resume().as_ref()).await {
-        tracing::warn!(error = %e, "the push token could not be kept in the keyring");
-    }
+    keep_push_token(session, kept).await;
     Ok(())
+}
+
+/// Keeps what a later resume of this push session needs (nothing in polling
+/// mode). A failure is logged by its kind only: the token never is.
+async fn keep_push_token(session: &Session, kept: &KeptSession) {
+    if let Err(e) = kept.keep_push(session.push_resume().as_ref()).await {
+        tracing::warn!(
+            kind = e.kind(),
+            "the push token could not be kept in the keyring"
+        );
+    }
 }
 
 /// Why a kept session could not be resumed.
