@@ -298,6 +298,22 @@ impl App {
         Some(std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.count())
     }
 
+    /// Presses Save diagnostics (Settings must be open) and returns the path
+    /// of the archive the page says it wrote.
+    pub async fn save_diagnostics(&self) -> Result<PathBuf> {
+        self.click("#btn-save-diagnostics").await?;
+        let status = self.wait_for_text("#diagnostics-status", ".tar.gz").await?;
+        status
+            .split_whitespace()
+            .find(|w| w.ends_with(".tar.gz"))
+            .map(PathBuf::from)
+            .ok_or_else(|| HarnessError::NotReady {
+                what: "the diagnostics archive's path".into(),
+                seconds: 0,
+                detail: status.clone(),
+            })
+    }
+
     /// Kills the app with SIGKILL, as a crash or a power cut would end it: no
     /// sign-out, no clean-up. The driver goes with it.
     pub fn kill(mut self) {

@@ -51,19 +51,13 @@ async fn autostart_is_off_by_default_and_follows_the_setting_and_diagnostics_are
     app.click("#autostart").await.expect("turn autostart off");
     eventually("the autostart entry to go", || !entry.exists()).await;
 
-    app.click("#btn-save-diagnostics")
+    let path = app
+        .save_diagnostics()
         .await
-        .expect("save diagnostics");
-    let status = app
-        .wait_for_text("#diagnostics-status", ".tar.gz")
-        .await
-        .expect("the page says where the archive is");
-    let path = status
-        .split_whitespace()
-        .find(|w| w.ends_with(".tar.gz"))
-        .expect("a path in the status");
+        .expect("the diagnostics archive");
     let listing = std::process::Command::new("tar")
-        .args(["-tzf", path])
+        .arg("-tzf")
+        .arg(&path)
         .output()
         .expect("tar");
     let listing = String::from_utf8_lossy(&listing.stdout);

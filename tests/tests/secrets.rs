@@ -193,18 +193,10 @@ async fn run_and_search(mode: Mode) {
     app.wait_displayed("#btn-save-diagnostics")
         .await
         .expect("diagnostics button");
-    app.click("#btn-save-diagnostics")
+    let archive = app
+        .save_diagnostics()
         .await
-        .expect("save diagnostics");
-    let status = app
-        .wait_for_text("#diagnostics-status", ".tar.gz")
-        .await
-        .expect("the page says where the archive is");
-    let archive = status
-        .split_whitespace()
-        .find(|w| w.ends_with(".tar.gz"))
-        .expect("a path in the status")
-        .to_owned();
+        .expect("the diagnostics archive");
 
     // agentbar-cli beside the app, as another agent, logging at debug level.
     let cli_secret = unique("cli-order");
