@@ -241,11 +241,20 @@ pub async fn drained(ctl: &Control, agent: &str, seen: &Seen, within: Duration) 
         if queued == 0 && handed_out == got {
             return;
         }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for the subscriber to get every queued event: {queued} queued, {handed_out} handed out, {got} received, health {:?}",
-            seen.last_health()
-        );
+        if Instant::now() >= deadline {
+            // The gateway's side of the story: the agent's last requests.
+            let log = ctl.request_log();
+            for r in log.iter().rev().take(12).rev() {
+                println!(
+                    "  {} ms +{} ms {} {} -> {:?}",
+                    r.offset_ms, r.duration_ms, r.method, r.path, r.status
+                );
+            }
+            panic!(
+                "timed out waiting for the subscriber to get every queued event: {queued} queued, {handed_out} handed out, {got} received, health {:?}",
+                seen.last_health()
+            );
+        }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
