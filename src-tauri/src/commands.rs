@@ -6,6 +6,8 @@ use tauri::{AppHandle, State};
 
 use crate::actions::{self, Action};
 use crate::app::{AppSession, SignInRequest};
+use crate::calls::{self, CallRequest, DayView, QueueView, SkillsView, TargetsView};
+use agentgateway::client::SkillChoice;
 use crate::errors::AppError;
 use crate::settings::{PushSettings, Settings};
 use crate::shortcuts::ShortcutStatus;
@@ -132,6 +134,52 @@ pub async fn hold(app: AppHandle) -> Result {
 #[tauri::command]
 pub async fn unhold(app: AppHandle) -> Result {
     actions::perform(&app, Action::Unhold).await
+}
+
+/// A call action: reject, mute, keypad tones, dial, transfer, consult, take
+/// back, three-way, switch calls.
+#[tauri::command]
+pub async fn call_control(app: AppHandle, request: CallRequest) -> Result {
+    actions::perform(&app, request.into()).await
+}
+
+/// The transfer and consult pickers' lists, from the gateway.
+#[tauri::command]
+pub async fn transfer_targets(app_session: State<'_, AppSession>) -> Result<TargetsView> {
+    Ok(calls::targets(&app_session.session().await?).await)
+}
+
+/// The skill queues configured for the agent and those signed in to.
+#[tauri::command]
+pub async fn skills(app_session: State<'_, AppSession>) -> Result<SkillsView> {
+    calls::skills(&app_session.session().await?).await
+}
+
+/// Signs in to these skill queues now (`None`: all configured ones).
+#[tauri::command]
+pub async fn sign_in_skills(
+    app_session: State<'_, AppSession>,
+    ids: Option<Vec<String>>,
+) -> Result<SkillsView> {
+    let session = app_session.session().await?;
+    let choice = match ids {
+        None => SkillChoice::All,
+        Some(ids) => SkillChoice::Only(ids),
+    };
+    session.client().reset_skills(&choice).await?;
+    calls::skills(&session).await
+}
+
+/// Callers waiting in the agent's skills (the page asks at most every few seconds).
+#[tauri::command]
+pub async fn queue_figures(app_session: State<'_, AppSession>) -> Result<QueueView> {
+    calls::queue(&app_session.session().await?).await
+}
+
+/// The agent's figures for today.
+#[tauri::command]
+pub async fn today(app_session: State<'_, AppSession>) -> Result<DayView> {
+    calls::day(&app_session.session().await?).await
 }
 
 /// Saves the call's data (at most 16 KB) and shows it on the bar.

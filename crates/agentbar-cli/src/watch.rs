@@ -32,19 +32,22 @@ pub fn event_line(ev: &Event) -> String {
     Value::Object(m).to_string()
 }
 
-/// The bar state as a line, plus `"kind":"state"`. The call's data is left
-/// out unless `calldata` (stdout is often a log file); `calldataBytes` says
-/// how long it is.
+/// The bar state as a line, plus `"kind":"state"`, with every call in
+/// `calls`. Each call's data is left out unless `calldata` (stdout is often a
+/// log file); `calldataBytes` says how long it is.
 pub fn state_line(s: &BarState, calldata: bool) -> String {
     let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
         m.insert("kind".into(), "state".into());
-        if let Some(Value::Object(call)) = m.get_mut("call")
+        if let Some(Value::Array(calls)) = m.get_mut("calls")
             && !calldata
-            && let Some(data) = call.remove("calldata")
         {
-            let bytes = data.as_str().map(str::len);
-            call.insert("calldataBytes".into(), bytes.into());
+            for call in calls.iter_mut().filter_map(Value::as_object_mut) {
+                if let Some(data) = call.remove("calldata") {
+                    let bytes = data.as_str().map(str::len);
+                    call.insert("calldataBytes".into(), bytes.into());
+                }
+            }
         }
     }
     v.to_string()

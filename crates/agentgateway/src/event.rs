@@ -113,8 +113,10 @@ pub enum EventKind {
     CallOutFail {
         callid: Option<String>,
     },
+    /// A three-party call formed; `partner`: the other parties.
     Conference {
         callid: Option<String>,
+        partner: Vec<String>,
     },
     NoAnswer {
         callid: Option<String>,
@@ -128,8 +130,11 @@ pub enum EventKind {
     InsideCallFail {
         callid: Option<String>,
     },
+    /// A transfer that waited for its target ended; `result` 0 is success,
+    /// anything else leaves the customer with the agent.
     SuccTransResult {
         callid: Option<String>,
+        result: Option<i64>,
     },
     TransOutResult {
         callid: Option<String>,
@@ -198,12 +203,12 @@ impl Event {
             | CallRelease { callid }
             | CustomerRelease { callid, .. }
             | CallOutFail { callid }
-            | Conference { callid }
+            | Conference { callid, .. }
             | NoAnswer { callid }
             | ConnectFail { callid }
             | ConsultFail { callid }
             | InsideCallFail { callid }
-            | SuccTransResult { callid }
+            | SuccTransResult { callid, .. }
             | TransOutResult { callid }
             | AgentOccupied { callid } => callid.as_deref(),
             _ => None,
@@ -340,12 +345,31 @@ fn decode_kind(event_type: &str, c: &Value) -> (EventKind, bool) {
             ),
         },
         "AgentEvent_Call_Out_Fail" => with_callid(|callid| CallOutFail { callid }),
-        "AgentEvent_Conference" => with_callid(|callid| Conference { callid }),
+        "AgentEvent_Conference" => {
+            let (callid, ok) = callid_content(c);
+            let partner = field(c, "partner")
+                .map(|p| {
+                    p.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            (Conference { callid, partner }, ok)
+        }
         "AgentEvent_No_Answer" => with_callid(|callid| NoAnswer { callid }),
         "AgentEvent_Connect_Fail" => with_callid(|callid| ConnectFail { callid }),
         "AgentEvent_Consult_Fail" => with_callid(|callid| ConsultFail { callid }),
         "AgentEvent_Inside_Call_Fail" => with_callid(|callid| InsideCallFail { callid }),
-        "AgentEvent_SuccTransResult" => with_callid(|callid| SuccTransResult { callid }),
+        "AgentEvent_SuccTransResult" => {
+            let (callid, ok) = callid_content(c);
+            let result = c.get("result").and_then(|r| {
+                r.as_i64()
+                    .or_else(|| r.as_str().and_then(|s| s.trim().parse().ok()))
+            });
+            (SuccTransResult { callid, result }, ok)
+        }
         "AgentEvent_TransOutResult" => with_callid(|callid| TransOutResult { callid }),
         "AgentEvent_Agent_Occupyed" => with_callid(|callid| AgentOccupied { callid }),
         "AgentEvent_MessageData" => plain(MessageData),

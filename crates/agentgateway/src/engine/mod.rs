@@ -330,9 +330,19 @@ impl Session {
     pub fn seed_call(&self, call: Call) {
         // Not published: the bar shows it once resume has reconciled it.
         self.shared.state.send_if_modified(|s| {
-            s.call = Some(call);
+            let known = call.callid.is_some() && s.calls.iter().any(|c| c.callid == call.callid);
+            if !known {
+                s.calls.push(call);
+            }
             false
         });
+    }
+
+    /// Records on the bar what the gateway took without an event to say so:
+    /// a mute, a next state asked for during a call, a transfer waiting for
+    /// its target. Only after the operation succeeded.
+    pub fn note(&self, what: impl FnOnce(&mut BarState, u64)) {
+        self.shared.update_state(|s| what(s, now_ms()));
     }
 
     /// Stops the loop without signing out (the GUID stays valid for a resume
