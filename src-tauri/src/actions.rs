@@ -161,7 +161,11 @@ pub async fn perform(app: &AppHandle, action: Action) -> Result {
         Action::Ready => client.say_free().await?,
         Action::Busy { reason } => {
             client.say_busy(Some(reason)).await?;
-            session.note(|s, _| s.set_next(Some(NextState::Busy { reason: Some(reason) })));
+            session.note(|s, _| {
+                s.set_next(Some(NextState::Busy {
+                    reason: Some(reason),
+                }))
+            });
         }
         Action::CancelBusy => client.cancel_busy().await?,
         Action::Rest { seconds, cause } => {

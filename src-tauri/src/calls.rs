@@ -15,23 +15,43 @@ use crate::errors::AppError;
 
 /// A call action the page asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum CallRequest {
-    Reject { requeue: bool },
+    Reject {
+        requeue: bool,
+    },
     Mute,
     Unmute,
-    Dtmf { digits: String },
-    Dial { number: String },
-    CallColleague { work_no: String },
+    Dtmf {
+        digits: String,
+    },
+    Dial {
+        number: String,
+    },
+    CallColleague {
+        work_no: String,
+    },
     /// `target`: `agent:…`, `skill:…`, `ivr:…`, `access:…` or `number:…`.
-    Transfer { target: String, wait: bool },
+    Transfer {
+        target: String,
+        wait: bool,
+    },
     CancelTransfer,
     DismissTransfer,
     /// `target`: `agent:…` or `skill:…`.
-    Consult { target: String, three_way: bool },
+    Consult {
+        target: String,
+        three_way: bool,
+    },
     TakeBack,
     Conference,
-    SwitchCall { call_id: String },
+    SwitchCall {
+        call_id: String,
+    },
 }
 
 impl From<CallRequest> for Action {
@@ -318,7 +338,13 @@ mod tests {
         let r: CallRequest =
             serde_json::from_str(r#"{"kind":"consult","target":"skill:2","threeWay":false}"#)
                 .expect("a consult");
-        assert!(matches!(Action::from(r), Action::Consult { three_way: false, .. }));
+        assert!(matches!(
+            Action::from(r),
+            Action::Consult {
+                three_way: false,
+                ..
+            }
+        ));
         assert!(serde_json::from_str::<CallRequest>(r#"{"kind":"explode"}"#).is_err());
     }
 

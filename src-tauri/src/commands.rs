@@ -7,11 +7,11 @@ use tauri::{AppHandle, State};
 use crate::actions::{self, Action};
 use crate::app::{AppSession, SignInRequest};
 use crate::calls::{self, CallRequest, DayView, QueueView, SkillsView, TargetsView};
-use agentgateway::client::SkillChoice;
 use crate::errors::AppError;
 use crate::settings::{PushSettings, Settings};
 use crate::shortcuts::ShortcutStatus;
 use crate::view::{AppInfo, CertificateView, Snapshot};
+use agentgateway::client::SkillChoice;
 
 type Result<T = ()> = std::result::Result<T, AppError>;
 
@@ -146,13 +146,13 @@ pub async fn call_control(app: AppHandle, request: CallRequest) -> Result {
 /// The transfer and consult pickers' lists, from the gateway.
 #[tauri::command]
 pub async fn transfer_targets(app_session: State<'_, AppSession>) -> Result<TargetsView> {
-    Ok(calls::targets(&app_session.session().await?).await)
+    Ok(calls::targets(app_session.session().await?.as_ref()).await)
 }
 
 /// The skill queues configured for the agent and those signed in to.
 #[tauri::command]
 pub async fn skills(app_session: State<'_, AppSession>) -> Result<SkillsView> {
-    calls::skills(&app_session.session().await?).await
+    calls::skills(app_session.session().await?.as_ref()).await
 }
 
 /// Signs in to these skill queues now (`None`: all configured ones).
@@ -173,13 +173,13 @@ pub async fn sign_in_skills(
 /// Callers waiting in the agent's skills (the page asks at most every few seconds).
 #[tauri::command]
 pub async fn queue_figures(app_session: State<'_, AppSession>) -> Result<QueueView> {
-    calls::queue(&app_session.session().await?).await
+    calls::queue(app_session.session().await?.as_ref()).await
 }
 
 /// The agent's figures for today.
 #[tauri::command]
 pub async fn today(app_session: State<'_, AppSession>) -> Result<DayView> {
-    calls::day(&app_session.session().await?).await
+    calls::day(app_session.session().await?.as_ref()).await
 }
 
 /// Saves the call's data (at most 16 KB) and shows it on the bar.

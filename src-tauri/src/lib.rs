@@ -5,9 +5,9 @@
 
 mod actions;
 mod app;
-mod calls;
 #[cfg(test)]
 mod bindings;
+mod calls;
 mod commands;
 mod desktop;
 mod diagnostics;

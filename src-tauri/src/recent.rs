@@ -157,14 +157,20 @@ mod tests {
         assert!(recent.follow(&[b], &[]));
         let list = recent.list();
         assert_eq!(
-            list.iter().map(|c| (c.number.as_str(), c.answered)).collect::<Vec<_>>(),
+            list.iter()
+                .map(|c| (c.number.as_str(), c.answered))
+                .collect::<Vec<_>>(),
             [("4001", false), ("13800138000", true)]
         );
         let file = dir.path().join("recent-calls.json");
         assert_eq!(files::mode_of(&file) & 0o777, files::FILE_MODE);
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(!text.contains("order 42"), "no call data on disk");
-        assert_eq!(RecentCalls::in_dir(dir.path()).list(), list, "kept for a restart");
+        assert_eq!(
+            RecentCalls::in_dir(dir.path()).list(),
+            list,
+            "kept for a restart"
+        );
         recent.clear();
         assert!(!file.exists());
         assert!(RecentCalls::in_dir(dir.path()).list().is_empty());

@@ -884,7 +884,8 @@ async fn lines_print_events_exactly_and_keep_calldata_off_stdout() {
     w.event("AgentEvent_Ringing").await;
     let state = w
         .next("a state line with the call data's length", |v| {
-            v["kind"] == "state" && v["calls"][0]["calldataBytes"].as_u64() == Some(secret.len() as u64)
+            v["kind"] == "state"
+                && v["calls"][0]["calldataBytes"].as_u64() == Some(secret.len() as u64)
         })
         .await;
     assert!(!state.to_string().contains(secret), "{state}");

@@ -316,12 +316,12 @@ impl BarState {
                     )),
                 }
             }
-            Conference { callid, partner } => {
+            Conference { callid, partners } => {
                 let c = self.call_for(callid.as_deref(), CallPhase::Talking, now_ms);
                 c.set_phase(CallPhase::Talking, now_ms);
                 c.kind = CallKind::Conference;
-                if !partner.is_empty() {
-                    c.parties = partner.clone();
+                if !partners.is_empty() {
+                    c.parties = partners.clone();
                 }
             }
             CustomerRelease { callid, number } => {
