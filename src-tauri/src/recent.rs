@@ -152,8 +152,8 @@ mod tests {
         let mut recent = RecentCalls::in_dir(dir.path());
         let a = call("a", Direction::Inbound, true);
         let b = call("b", Direction::Outbound, false);
-        assert!(!recent.follow(&[], &[a.clone()]));
-        assert!(recent.follow(&[a.clone(), b.clone()], &[b.clone()]));
+        assert!(!recent.follow(&[], std::slice::from_ref(&a)));
+        assert!(recent.follow(&[a, b.clone()], std::slice::from_ref(&b)));
         assert!(recent.follow(&[b], &[]));
         let list = recent.list();
         assert_eq!(
