@@ -33,6 +33,7 @@ pub use client::{
     AgentStatus, CallOut, CallTarget, Client, ClientConfig, ClientError, Consult, InvalidParam,
     PushRegistration, SignIn, SignInInfo, Skill, SkillChoice, Statistics, Transfer, TransferHow,
 };
+pub use engine::skills::SkillQueues;
 pub use engine::{
     PollTiming, PushMode, PushResume, Resumed, Session, SessionConfig, SessionError, Subscription,
     Update,

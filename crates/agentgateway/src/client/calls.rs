@@ -34,6 +34,11 @@ impl CallOut {
         }
     }
 
+    /// Checks every field as the gateway would; nothing is sent.
+    pub fn validate(&self) -> Result<(), InvalidParam> {
+        self.body().map(|_| ())
+    }
+
     pub(crate) fn body(&self) -> Result<Value, InvalidParam> {
         validate::called(&self.called)?;
         let mut m = Map::new();
@@ -67,6 +72,11 @@ pub struct Consult {
 }
 
 impl Consult {
+    /// Checks the target as the gateway would; nothing is sent.
+    pub fn validate(&self) -> Result<(), InvalidParam> {
+        self.body().map(|_| ())
+    }
+
     pub(crate) fn body(&self) -> Result<Value, InvalidParam> {
         if !matches!(self.target, CallTarget::Agent(_) | CallTarget::Skill(_)) {
             return Err(InvalidParam::new(Param::Target, Rule::NotAllowedHere));

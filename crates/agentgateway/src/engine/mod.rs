@@ -10,6 +10,7 @@
 //! - `sign`: sign-in, resume, sign-out and signing in again (one policy).
 //! - `poll` and `push_loop`: the two thin loops that do the I/O.
 //! - `deliver`: events to subscribers and the bar; reconcile after a gap.
+//! - [`skills`]: the skill queues joined after every sign-in.
 //! - [`face`]: what the desktop and the CLI share around a session (the
 //!   keyring entries, resume-or-sign-in, the GUID follower).
 //!
@@ -24,6 +25,7 @@ mod poll;
 mod push_loop;
 pub mod recovery;
 mod sign;
+pub mod skills;
 
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -155,6 +157,7 @@ struct Shared {
     /// Kept for signing in again after a switchover (the password stays a Secret).
     credentials: StdMutex<Option<SignIn>>,
     push: Option<PushSide>,
+    skills: skills::SkillSlot,
 }
 
 impl Shared {
@@ -258,6 +261,7 @@ impl Session {
                 batches: Mutex::new(None),
                 current: StdMutex::new(None),
             }),
+            skills: skills::SkillSlot::new(cfg.skills),
         });
         let root = CancellationToken::new();
         // Subscribed here, not in the task: no GUID set from now on is missed.
