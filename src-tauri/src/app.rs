@@ -440,6 +440,7 @@ fn session_config(app: &AppHandle, settings: &Settings) -> Result<SessionConfig,
         trust(&settings.trust)?,
     );
     let mut config = SessionConfig::new(client);
+    config.skills = settings.skills.choice();
     if settings.mode == Mode::Push {
         config.push = Some(push_mode(app, &settings.push)?);
     }

@@ -166,7 +166,10 @@ pub async fn sign_in_skills(
         None => SkillChoice::All,
         Some(ids) => SkillChoice::Only(ids),
     };
-    session.client().reset_skills(&choice).await?;
+    session
+        .sign_in_to_skills(choice)
+        .await
+        .map_err(AppError::from)?;
     calls::skills(&session).await
 }
 

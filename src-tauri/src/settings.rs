@@ -166,6 +166,16 @@ pub enum SkillsSetting {
     Only { ids: Vec<String> },
 }
 
+impl SkillsSetting {
+    /// What the engine signs in to after every sign-in.
+    pub fn choice(&self) -> agentgateway::client::SkillChoice {
+        match self {
+            SkillsSetting::All => agentgateway::client::SkillChoice::All,
+            SkillsSetting::Only { ids } => agentgateway::client::SkillChoice::Only(ids.clone()),
+        }
+    }
+}
+
 /// A busy or rest reason code with the name a site gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
