@@ -21,7 +21,7 @@ class Poll<T> {
   at: number | null = null;
   stale = false;
   inFlight = false;
-  /** When the last request went out (null: never, so due now). */
+  /** When the last request went out or came back (null: never, so due now). */
   asked: number | null = null;
 
   constructor(
@@ -47,6 +47,8 @@ class Poll<T> {
     } catch {
       if (current()) this.stale = this.value !== null;
     } finally {
+      // The next one counts from the answer: a slow gateway is not pressed.
+      if (current()) this.asked = now();
       this.inFlight = false;
       this.done();
     }
