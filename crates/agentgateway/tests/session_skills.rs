@@ -122,6 +122,11 @@ async fn a_sign_in_again_after_a_switchover_joins_the_queues_again() {
     let mut sub = s.subscribe();
     let mut seen = Vec::new();
     s.sign_in(sign_in_req("104"), false).await.expect("sign in");
+    // Out of every queue meanwhile: the sign-in again must join them again.
+    s.client()
+        .reset_skills(&SkillChoice::Only(vec![]))
+        .await
+        .expect("leave the queues");
     sim.control().fault({
         let mut f = Fault::new(
             FaultTarget::Poll,
@@ -156,25 +161,85 @@ async fn a_sign_in_again_after_a_switchover_joins_the_queues_again() {
     .await;
     let log = sim.control().request_log();
     assert!(resetskill_follows_every_sign_in(&log, "104") >= 2);
-    assert_ne!(s.skills(), SkillQueues::Unknown);
+    assert_eq!(joined(&s.skills()), Some(vec!["2", "3"]));
+}
+
+/// The skill IDs of a `Joined` outcome.
+fn joined(q: &SkillQueues) -> Option<Vec<&str>> {
+    match q {
+        SkillQueues::Joined {
+            skills: Some(skills),
+            ..
+        } => Some(skills.iter().map(|s| s.id.as_str()).collect()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn the_bar_sees_the_skills_joined_and_can_change_them() {
+    let sim = start(quick_config()).await;
+    let s = session(&sim, "101");
+    let mut changes = s.watch_skills();
+    s.sign_in(sign_in_req("101"), false).await.expect("sign in");
+    assert_eq!(joined(&s.skills()), Some(vec!["1", "2", "3"]));
+    assert!(changes.has_changed().expect("watch"));
+    assert_eq!(
+        joined(&changes.borrow_and_update()),
+        Some(vec!["1", "2", "3"])
+    );
+
+    let q = s
+        .sign_in_to_skills("3".parse().expect("ids"))
+        .await
+        .expect("resetskill");
+    assert_eq!(joined(&q), Some(vec!["3"]));
+    assert_eq!(s.skill_choice(), SkillChoice::Only(vec!["3".into()]));
+    // The gateway agrees.
+    let mine = s
+        .client()
+        .signed_in_skills("101")
+        .await
+        .expect("agentskill");
+    assert_eq!(
+        mine.iter().map(|k| k.id.as_str()).collect::<Vec<_>>(),
+        ["3"]
+    );
+    assert_eq!(
+        joined(&s.refresh_skills().await.expect("refresh")),
+        Some(vec!["3"])
+    );
+
+    // A refusal is the error and is kept.
+    sim.control().fault(resetskill_fault("101", "100-007"));
+    let e = s
+        .sign_in_to_skills(SkillChoice::All)
+        .await
+        .expect_err("refused");
+    assert_eq!(e.retcode(), Some("100-007"));
+    assert!(matches!(s.skills(), SkillQueues::Failed { .. }));
+    s.sign_out(false).await.expect("sign out");
+    assert!(matches!(
+        s.sign_in_to_skills(SkillChoice::All).await,
+        Err(agentgateway::SessionError::NotSignedIn)
+    ));
 }
 
 #[tokio::test]
 async fn the_skill_choice_is_what_resetskill_is_asked_for() {
     let sim = start(quick_config()).await;
     let mut cfg = agentgateway::SessionConfig::new(client_config(
-        "105",
+        "104",
         vec![sim.gateway_url()],
         trust(&sim),
     ));
     cfg.timing = fast_timing();
     cfg.skills = "2,3".parse().expect("ids");
     let s = agentgateway::Session::new(cfg).expect("session");
-    s.sign_in(sign_in_req("105"), false).await.expect("sign in");
+    s.sign_in(sign_in_req("104"), false).await.expect("sign in");
     let log = sim.control().request_log();
     let reset = log
         .iter()
-        .find(|r| is_resetskill(r, "105"))
+        .find(|r| is_resetskill(r, "104"))
         .expect("resetskill");
     assert!(reset.path.ends_with("/resetskill/false"), "{reset:?}");
     let query: Vec<(String, String)> =
@@ -189,5 +254,6 @@ async fn the_skill_choice_is_what_resetskill_is_asked_for() {
         ]
     );
     assert_eq!(s.skill_choice(), "2,3".parse().expect("ids"));
+    assert_eq!(joined(&s.skills()), Some(vec!["2", "3"]));
     s.sign_out(false).await.expect("sign out");
 }
