@@ -174,7 +174,7 @@ async fn outbound_calls_dtmf_mute_and_failing_numbers() {
     let info = c.call_info().await.expect("callinfo").expect("a call");
     assert_eq!(info.callid.as_deref(), Some(id.as_str()));
     assert_eq!(info.feature.as_deref(), Some("7"));
-    assert_eq!(c.all_call_ids().await.expect("allcallid"), [id.clone()]);
+    assert_eq!(c.all_call_ids().await.expect("allcallid"), [id.as_str()]);
     assert!(c.hold_list().await.expect("empty hold list").is_empty());
 
     c.send_dtmf("12*#").await.expect("dtmf");
@@ -258,7 +258,7 @@ async fn consult_take_back_conference_and_internal_calls() {
     until(&c, "customer back", talking(&customer)).await;
     assert_eq!(
         c.all_call_ids().await.expect("allcallid"),
-        [customer.clone()]
+        [customer.as_str()]
     );
 
     // Consult again, then join all three.
