@@ -204,8 +204,11 @@ async fn wait_idle(control: &Control, agent: &str, stop: &CancellationToken) -> 
 
 /// The phase of call `callid`, `None` once it ended.
 fn phase(control: &Control, agent: &str, callid: &str) -> Option<String> {
-    let call = control.agent_state(agent)?.call?;
-    (call.callid == callid).then_some(call.phase)
+    let calls = control.agent_state(agent)?.calls;
+    calls
+        .into_iter()
+        .find(|c| c.callid == callid)
+        .map(|c| c.phase)
 }
 
 /// Run the day against `cfg.agent` until `stop` or `cfg.calls` calls.

@@ -375,9 +375,13 @@ impl Client {
         list(&r, "allcallid", crate::client::decode::callid)
     }
 
-    /// `GET /calldata/{agentid}/holdlist`: the agent's held calls.
+    /// `GET /calldata/{agentid}/holdlist`: the agent's held calls (`400-003`,
+    /// "hold list empty", is an empty list).
     pub async fn hold_list(&self) -> Result<Vec<HeldCall>, ClientError> {
-        let r = self.get("calldata", "holdlist", &[]).await?;
+        let r = match self.get("calldata", "holdlist", &[]).await {
+            Err(ClientError::Gateway { retcode }) if retcode == "400-003" => return Ok(Vec::new()),
+            other => other?,
+        };
         list(&r, "holdlist", |v| {
             let i = CallInfo::from_json(v);
             Some(HeldCall {
