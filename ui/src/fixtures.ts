@@ -145,6 +145,31 @@ export function scene(name: string, now: number): Snapshot {
       return snapshot(now, {
         bar: bar(now, { state: "hold", stateSince: now - 20_000, call: call(now, { held: true, answeredAt: now - 200_000, media: "voice+video", direction: "outbound", caller: "4001", called: "+44 20 7946 0000" }) }),
       });
+    case "consult": {
+      const customer = call(now, { callId: "c-1", answeredAt: now - 180_000, held: true, phase: "held" });
+      const consult = call(now, { callId: "c-2", kind: "consult", direction: "internal", caller: "4001", called: "1002", answeredAt: now - 12_000 });
+      return snapshot(now, {
+        bar: bar(now, {
+          state: "talking",
+          stateSince: now - 12_000,
+          call: consult,
+          calls: [customer, consult],
+          next: "rest",
+          controls: { ...CONTROLS_SENT.talking, hold: "hidden", mute: "hidden", dtmf: "hidden", transfer: "hidden", consult: "hidden", takeBack: "enabled", conference: "enabled" },
+        }),
+      });
+    }
+    case "idle":
+      return snapshot(now, {
+        bar: bar(now, {
+          recentCalls: [
+            { number: "+49 30 1234567", direction: "inbound", at: now - 600_000, answered: true },
+            { number: "4711", direction: "inbound", at: now - 1_200_000, answered: false },
+            { number: "1002", direction: "internal", at: now - 2_400_000, answered: true },
+            { number: "0307654321", direction: "outbound", at: now - 3_600_000, answered: false },
+          ],
+        }),
+      });
     case "reconnecting":
       return snapshot(now, {
         bar: bar(now, {
