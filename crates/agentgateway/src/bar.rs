@@ -323,6 +323,12 @@ impl BarState {
                 if !partners.is_empty() {
                     c.parties = partners.clone();
                 }
+                let joined = c.callid.clone();
+                // The call up beside the held one (the consult) is now part
+                // of the conference; a gateway need not release it apart.
+                if joined.is_some() {
+                    self.calls.retain(|c| c.callid == joined || c.is_held());
+                }
             }
             CustomerRelease { callid, number } => {
                 // In a three-party call one party leaving ends nothing else.

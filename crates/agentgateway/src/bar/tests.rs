@@ -362,13 +362,20 @@ fn three_way_call_and_a_party_leaving() {
         ),
         4,
     );
-    let conf = s.call("cust").expect("conference").clone();
+    let conf = only(&s);
+    assert_eq!(
+        conf.callid.as_deref(),
+        Some("cust"),
+        "the consult joined the call"
+    );
     assert_eq!(
         (conf.kind, conf.phase),
         (CallKind::Conference, CallPhase::Talking)
     );
     assert_eq!(conf.parties, vec!["5551".to_owned(), "102".to_owned()]);
+    // A gateway that releases the consult leg apart changes nothing more.
     s.apply(&ev("AgentEvent_Call_Release", json!("help")), 5);
+    assert_eq!(only(&s).callid.as_deref(), Some("cust"));
     // The colleague leaves; the customer is still on the call.
     s.apply(
         &ev(
