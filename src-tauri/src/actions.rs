@@ -201,10 +201,14 @@ pub async fn perform(app: &AppHandle, action: Action) -> Result {
             } else {
                 TransferHow::Blind
             };
-            let callid = current_callid(&session).ok();
-            client.transfer_to(&target, how).await?;
+            // Marked before asking: the outcome event may come before the answer.
             if wait {
+                let callid = current_callid(&session).ok();
                 session.note(|s, now| s.transfer_waiting(callid, now));
+            }
+            if let Err(error) = client.transfer_to(&target, how).await {
+                session.note(|s, _| s.transfer_done());
+                return Err(error.into());
             }
         }
         Action::CancelTransfer => {
