@@ -25,6 +25,12 @@ const COMMANDS: &[&str] = &[
     "save_diagnostics",
     "system_language",
     "shortcut_status",
+    "call_control",
+    "transfer_targets",
+    "skills",
+    "sign_in_skills",
+    "queue_figures",
+    "today",
 ];
 
 fn main() {

@@ -4,13 +4,15 @@
 //! none calls another face, and the rules of each action are written once.
 
 use agentgateway::Session;
+use agentgateway::bar::{CallKind, NextState};
+use agentgateway::client::{CallOut, CallTarget, Consult, TransferHow};
 use tauri::{AppHandle, Manager};
 
 use crate::app::AppSession;
 use crate::errors::AppError;
 use crate::i18n;
 use crate::limits::{BUSY_REASONS, CALLDATA_MAX_BYTES, REST_SECONDS};
-use crate::view::AgentStateView;
+use crate::view::CallPhase;
 use crate::view::live::Live;
 
 /// What the agent asks for.
@@ -38,6 +40,50 @@ pub enum Action {
     CancelRest,
     Work,
     CancelWork,
+    /// Send the ringing call back to its queue (`requeue`) or release it.
+    Reject {
+        requeue: bool,
+    },
+    Mute,
+    Unmute,
+    /// Mute, or unmute when muted (the global shortcut).
+    ToggleMute,
+    /// Keypad tones into the call.
+    Dtmf {
+        digits: String,
+    },
+    /// Call a number (1-24 of digits, `*`, `#`).
+    Dial {
+        number: String,
+    },
+    /// Call a colleague by work number.
+    CallColleague {
+        work_no: String,
+    },
+    /// Transfer the call to `target` (`agent:…`, `skill:…`, `ivr:…`,
+    /// `access:…`, `number:…`); `wait`: stay until the target answers.
+    Transfer {
+        target: String,
+        wait: bool,
+    },
+    /// Take back the customer of a transfer still waiting for its target.
+    CancelTransfer,
+    /// Put away the word that a transfer failed.
+    DismissTransfer,
+    /// Consult a colleague or a skill (`agent:…`, `skill:…`), the customer
+    /// held, or all three talking (`three_way`).
+    Consult {
+        target: String,
+        three_way: bool,
+    },
+    /// Drop the consult call; the customer stays held for the agent.
+    TakeBack,
+    /// Join the held customer and the consulted colleague.
+    Conference,
+    /// Talk on the held call `call_id`, holding the one up now.
+    SwitchCall {
+        call_id: String,
+    },
     /// Save the call data of the call on the bar (at most 16 KB).
     SaveCalldata {
         value: String,
@@ -63,6 +109,20 @@ impl Action {
             Action::CancelRest => "cancelRest",
             Action::Work => "work",
             Action::CancelWork => "cancelWork",
+            Action::Reject { .. } => "reject",
+            Action::Mute => "mute",
+            Action::Unmute => "unmute",
+            Action::ToggleMute => "toggleMute",
+            Action::Dtmf { .. } => "dtmf",
+            Action::Dial { .. } => "dial",
+            Action::CallColleague { .. } => "callColleague",
+            Action::Transfer { .. } => "transfer",
+            Action::CancelTransfer => "cancelTransfer",
+            Action::DismissTransfer => "dismissTransfer",
+            Action::Consult { .. } => "consult",
+            Action::TakeBack => "takeBack",
+            Action::Conference => "conference",
+            Action::SwitchCall { .. } => "switchCall",
             Action::SaveCalldata { .. } => "saveCalldata",
             Action::SignOut => "signOut",
             Action::Quit => "quit",
@@ -99,15 +159,81 @@ pub async fn perform(app: &AppHandle, action: Action) -> Result {
         Action::Hold => client.hold().await?,
         Action::Unhold => client.get_hold(&current_callid(&session)?).await?,
         Action::Ready => client.say_free().await?,
-        Action::Busy { reason } => client.say_busy(Some(reason)).await?,
+        Action::Busy { reason } => {
+            client.say_busy(Some(reason)).await?;
+            session.note(|s, _| {
+                s.set_next(Some(NextState::Busy {
+                    reason: Some(reason),
+                }))
+            });
+        }
         Action::CancelBusy => client.cancel_busy().await?,
         Action::Rest { seconds, cause } => {
             client.rest(seconds, cause).await?;
             app.state::<Live>().rest_requested(seconds);
+            session.note(|s, _| s.set_next(Some(NextState::Rest { seconds, cause })));
         }
         Action::CancelRest => client.cancel_rest().await?,
         Action::Work => client.work().await?,
         Action::CancelWork => client.cancel_work().await?,
+        Action::Reject { requeue } => {
+            let state = session.state();
+            let callid = state.ringing_call().and_then(|c| c.callid.as_deref());
+            client.reject(callid, requeue).await?;
+        }
+        Action::Mute => mute(&session, true).await?,
+        Action::Unmute => mute(&session, false).await?,
+        Action::ToggleMute => {
+            let muted = session.state().active_call().is_some_and(|c| c.muted);
+            mute(&session, !muted).await?;
+        }
+        Action::Dtmf { digits } => client.send_dtmf(&digits).await?,
+        Action::Dial { number } => {
+            client.call_out(&CallOut::to(number)).await?;
+        }
+        Action::CallColleague { work_no } => {
+            client.call_inner(&work_no).await?;
+        }
+        Action::Transfer { target, wait } => {
+            let target = parse_target(&target)?;
+            let how = if wait {
+                TransferHow::WaitForAnswer
+            } else {
+                TransferHow::Blind
+            };
+            // Marked before asking: the outcome event may come before the answer.
+            if wait {
+                let callid = current_callid(&session).ok();
+                session.note(|s, now| s.transfer_waiting(callid, now));
+            }
+            if let Err(error) = client.transfer_to(&target, how).await {
+                session.note(|s, _| s.transfer_done());
+                return Err(error.into());
+            }
+        }
+        Action::CancelTransfer => {
+            client.cancel_transfer().await?;
+            session.note(|s, _| s.transfer_done());
+        }
+        Action::DismissTransfer => session.note(|s, _| s.transfer_done()),
+        Action::Consult { target, three_way } => {
+            let target = parse_target(&target)?;
+            client
+                .consult(&Consult {
+                    target,
+                    three_party: three_way,
+                })
+                .await?;
+        }
+        Action::TakeBack => {
+            let callid = consult_callid(&session)?;
+            client.drop_call(&callid).await?;
+        }
+        Action::Conference => {
+            let callid = held_customer(&session)?;
+            client.conf_join(&callid).await?;
+        }
+        Action::SwitchCall { call_id } => client.connect_hold(&call_id).await?,
         Action::SaveCalldata { value } => {
             let callid = current_callid(&session)?;
             client.set_calldata(&callid, &value, false).await?;
@@ -159,17 +285,64 @@ fn check(action: &Action) -> Result {
 /// Whether the call `call_id` is the one ringing on the bar now.
 fn rings(app: &AppHandle, call_id: &str) -> bool {
     let bar = app.state::<Live>().bar();
-    bar.state == AgentStateView::Ringing
-        && bar.controls.answer.is_enabled()
-        && bar.call.is_some_and(|call| call.call_id == call_id)
+    bar.controls.answer.is_enabled()
+        && bar
+            .calls
+            .iter()
+            .any(|call| call.call_id == call_id && call.phase == CallPhase::Ringing)
+}
+
+/// Mutes or unmutes the call on the bar; the gateway sends no event, so the
+/// bar is told once the gateway took it.
+async fn mute(session: &Session, on: bool) -> Result {
+    if on {
+        session.client().begin_mute().await?;
+    } else {
+        session.client().end_mute().await?;
+    }
+    session.note(|s, _| s.set_muted(on));
+    Ok(())
+}
+
+fn parse_target(text: &str) -> Result<CallTarget> {
+    text.parse::<CallTarget>()
+        .map_err(|e| AppError::from(&agentgateway::ClientError::from(e)))
+}
+
+fn no_call() -> AppError {
+    AppError::new("noCall", i18n::t("error.noCall"))
+}
+
+/// The consult call: the one up now beside a held customer.
+fn consult_callid(session: &Session) -> Result<String> {
+    let state = session.state();
+    state
+        .calls
+        .iter()
+        .find(|c| !c.is_held() && c.kind != CallKind::Customer)
+        .or_else(|| state.calls.iter().find(|c| !c.is_held()))
+        .filter(|_| state.calls.len() > 1)
+        .and_then(|c| c.callid.clone())
+        .ok_or_else(no_call)
+}
+
+/// The held customer, to join into a three-way call.
+fn held_customer(session: &Session) -> Result<String> {
+    session
+        .state()
+        .calls
+        .iter()
+        .find(|c| c.is_held() && c.kind == CallKind::Customer)
+        .and_then(|c| c.callid.clone())
+        .ok_or_else(no_call)
 }
 
 fn current_callid(session: &Session) -> Result<String> {
     session
         .state()
-        .call
-        .and_then(|call| call.callid)
-        .ok_or_else(|| AppError::new("noCall", i18n::t("error.noCall")))
+        .active_call()
+        .and_then(|call| call.callid.clone())
+        .ok_or_else(no_call)
 }
 
 /// Quits: signs out first unless the agent turned that off, then exits.

@@ -338,7 +338,7 @@ impl AppSession {
             tracing::warn!(%error, "the last call could not be deleted from the keyring");
         }
         tracing::info!(agent = %agent, "signed out");
-        app.state::<Live>().show_signed_out(None);
+        app.state::<Live>().agent_signed_out();
         Ok(())
     }
 
@@ -440,6 +440,7 @@ fn session_config(app: &AppHandle, settings: &Settings) -> Result<SessionConfig,
         trust(&settings.trust)?,
     );
     let mut config = SessionConfig::new(client);
+    config.skills = settings.skills.choice();
     if settings.mode == Mode::Push {
         config.push = Some(push_mode(app, &settings.push)?);
     }
@@ -489,25 +490,20 @@ fn sign_in_body(settings: &Settings, password: Secret) -> SignIn {
 }
 
 fn last_call(kept: secrets::LastCall) -> agentgateway::bar::Call {
-    use agentgateway::bar::{Call, Direction, Media};
-    Call {
-        callid: Some(kept.callid),
-        caller: Some(kept.caller),
-        called: Some(kept.called),
-        direction: if kept.outbound {
-            Direction::Outbound
-        } else {
-            Direction::Inbound
-        },
-        media: match kept.media.as_str() {
-            "voice" => Media::Voice,
-            "video" => Media::Video,
-            "voice+video" => Media::VoiceAndVideo,
-            _ => Media::Unknown,
-        },
-        held: false,
-        transferred_from: None,
-        since_ms: kept.since_ms,
-        calldata: None,
-    }
+    use agentgateway::bar::{Call, CallPhase, Direction, Media};
+    let mut call = Call::bare(Some(kept.callid), CallPhase::Talking, kept.since_ms);
+    call.caller = Some(kept.caller);
+    call.called = Some(kept.called);
+    call.direction = if kept.outbound {
+        Direction::Outbound
+    } else {
+        Direction::Inbound
+    };
+    call.media = match kept.media.as_str() {
+        "voice" => Media::Voice,
+        "video" => Media::Video,
+        "voice+video" => Media::VoiceAndVideo,
+        _ => Media::Unknown,
+    };
+    call
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use ts_rs::{Config, TS};
 
 use crate::app::SignInRequest;
+use crate::calls::{CallRequest, DayView, QueueView, SkillsView, TargetsView};
 use crate::errors::AppError;
 use crate::faces::page::{EVENT_EVENT, STATE_EVENT};
 use crate::limits::Limits;
@@ -98,6 +99,11 @@ fn render() -> BTreeMap<String, String> {
         CertificateView::export_all(&cfg),
         AppInfo::export_all(&cfg),
         Limits::export_all(&cfg),
+        CallRequest::export_all(&cfg),
+        TargetsView::export_all(&cfg),
+        SkillsView::export_all(&cfg),
+        QueueView::export_all(&cfg),
+        DayView::export_all(&cfg),
     ];
     for result in results {
         result.expect("the bindings render");

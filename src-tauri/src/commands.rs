@@ -6,10 +6,12 @@ use tauri::{AppHandle, State};
 
 use crate::actions::{self, Action};
 use crate::app::{AppSession, SignInRequest};
+use crate::calls::{self, CallRequest, DayView, QueueView, SkillsView, TargetsView};
 use crate::errors::AppError;
 use crate::settings::{PushSettings, Settings};
 use crate::shortcuts::ShortcutStatus;
 use crate::view::{AppInfo, CertificateView, Snapshot};
+use agentgateway::client::SkillChoice;
 
 type Result<T = ()> = std::result::Result<T, AppError>;
 
@@ -132,6 +134,55 @@ pub async fn hold(app: AppHandle) -> Result {
 #[tauri::command]
 pub async fn unhold(app: AppHandle) -> Result {
     actions::perform(&app, Action::Unhold).await
+}
+
+/// A call action: reject, mute, keypad tones, dial, transfer, consult, take
+/// back, three-way, switch calls.
+#[tauri::command]
+pub async fn call_control(app: AppHandle, request: CallRequest) -> Result {
+    actions::perform(&app, request.into()).await
+}
+
+/// The transfer and consult pickers' lists, from the gateway.
+#[tauri::command]
+pub async fn transfer_targets(app_session: State<'_, AppSession>) -> Result<TargetsView> {
+    Ok(calls::targets(app_session.session().await?.as_ref()).await)
+}
+
+/// The skill queues configured for the agent and those signed in to.
+#[tauri::command]
+pub async fn skills(app_session: State<'_, AppSession>) -> Result<SkillsView> {
+    calls::skills(app_session.session().await?.as_ref()).await
+}
+
+/// Signs in to these skill queues now (`None`: all configured ones).
+#[tauri::command]
+pub async fn sign_in_skills(
+    app_session: State<'_, AppSession>,
+    ids: Option<Vec<String>>,
+) -> Result<SkillsView> {
+    let session = app_session.session().await?;
+    let choice = match ids {
+        None => SkillChoice::All,
+        Some(ids) => SkillChoice::Only(ids),
+    };
+    session
+        .sign_in_to_skills(choice)
+        .await
+        .map_err(AppError::from)?;
+    calls::skills(&session).await
+}
+
+/// Callers waiting in the agent's skills (the page asks at most every few seconds).
+#[tauri::command]
+pub async fn queue_figures(app_session: State<'_, AppSession>) -> Result<QueueView> {
+    calls::queue(app_session.session().await?.as_ref()).await
+}
+
+/// The agent's figures for today.
+#[tauri::command]
+pub async fn today(app_session: State<'_, AppSession>) -> Result<DayView> {
+    calls::day(app_session.session().await?.as_ref()).await
 }
 
 /// Saves the call's data (at most 16 KB) and shows it on the bar.

@@ -92,6 +92,9 @@ fn client_words(error: &ClientError) -> String {
         ClientError::InvalidArgument(detail) => {
             i18n::tf("error.invalidArgument", &[("detail", detail)])
         }
+        ClientError::InvalidParam(p) => {
+            i18n::tf("error.invalidArgument", &[("detail", invalid_words(p))])
+        }
         ClientError::HttpStatus { status } => {
             failure_words(error.kind(), error.retcode(), Some(*status))
         }
@@ -108,12 +111,40 @@ pub fn last_error_words(error: &LastError) -> String {
 pub fn retcode_meaning(retcode: &str) -> String {
     i18n::t(match retcode {
         "000-001" => "meaning.000-001",
+        "000-002" => "meaning.000-002",
         "000-003" => "meaning.000-003",
         "100-006" => "meaning.100-006",
+        "100-009" => "meaning.100-009",
         "105-005" | "105-006" | "105-007" => "meaning.switchover",
+        "200-001" => "meaning.200-001",
+        "200-002" => "meaning.200-002",
+        "200-003" => "meaning.200-003",
+        "200-004" => "meaning.200-004",
+        "200-005" => "meaning.200-005",
+        "200-006" => "meaning.200-006",
+        "200-010" => "meaning.200-010",
+        "200-011" => "meaning.200-011",
+        "200-012" => "meaning.200-012",
+        "200-013" | "200-014" | "200-015" | "200-016" => "meaning.hold",
+        "200-017" => "meaning.200-017",
+        "200-018" => "meaning.200-018",
         _ => "meaning.unknown",
     })
     .to_owned()
+}
+
+/// Which rule a call-control value broke, in words.
+fn invalid_words(p: &agentgateway::client::InvalidParam) -> &'static str {
+    use agentgateway::client::validate::{Param, Rule};
+    i18n::t(match (p.param, p.rule) {
+        (_, Rule::NoWaitMode) => "invalid.noWait",
+        (Param::Target, Rule::NotAllowedHere) => "invalid.target",
+        (_, Rule::NotAllowedHere) => "invalid.consultTarget",
+        (Param::Called, _) => "invalid.called",
+        (Param::Caller, _) => "invalid.caller",
+        (Param::Digits, _) => "invalid.digits",
+        _ => "invalid.address",
+    })
 }
 
 /// Why events stopped flowing, in words. Gateways are counted from 1.

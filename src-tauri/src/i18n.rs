@@ -400,6 +400,91 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("meaning.unknown", "unknown gateway error", "未知网关错误"),
     (
+        "meaning.100-009",
+        "your state does not allow this",
+        "当前状态不允许此操作",
+    ),
+    ("meaning.000-002", "a bad parameter", "参数错误"),
+    (
+        "meaning.200-001",
+        "the number cannot be called",
+        "无法呼叫该号码",
+    ),
+    (
+        "meaning.200-002",
+        "no call to answer or reject",
+        "没有可应答或拒接的呼叫",
+    ),
+    ("meaning.200-003", "no call to mute", "没有可静音的通话"),
+    (
+        "meaning.200-004",
+        "this call cannot be muted",
+        "此通话无法静音",
+    ),
+    (
+        "meaning.200-005",
+        "no call to switch from",
+        "没有可切换的通话",
+    ),
+    ("meaning.200-006", "no held call", "没有保持中的通话"),
+    (
+        "meaning.200-010",
+        "no call for a three-way call",
+        "没有可发起三方通话的通话",
+    ),
+    (
+        "meaning.200-011",
+        "no held call to join",
+        "没有可加入的保持通话",
+    ),
+    ("meaning.200-012", "no call to transfer", "没有可转移的通话"),
+    ("meaning.200-017", "no call to hang up", "没有可挂断的通话"),
+    (
+        "meaning.200-018",
+        "no call to consult from",
+        "没有可发起咨询的通话",
+    ),
+    (
+        "meaning.hold",
+        "the call cannot be held or taken off hold now",
+        "当前无法保持或恢复该通话",
+    ),
+    (
+        "invalid.called",
+        "a number to call is 1 to 24 digits, * or #",
+        "呼叫号码须为 1 到 24 位数字、* 或 #",
+    ),
+    (
+        "invalid.caller",
+        "a caller number is at most 24 digits",
+        "主叫号码最多 24 位数字",
+    ),
+    (
+        "invalid.digits",
+        "keypad tones are digits, * and #, at most 24",
+        "按键音为数字、* 和 #，最多 24 个",
+    ),
+    (
+        "invalid.target",
+        "choose a colleague, a skill queue, an IVR, an access code or a number",
+        "请选择同事、技能队列、IVR、接入码或号码",
+    ),
+    (
+        "invalid.consultTarget",
+        "a consult goes to a colleague or a skill queue",
+        "咨询只能发往同事或技能队列",
+    ),
+    (
+        "invalid.noWait",
+        "a transfer to an IVR cannot wait for an answer",
+        "转接到 IVR 时无法等待应答",
+    ),
+    (
+        "invalid.address",
+        "that target's number or ID is not valid",
+        "该目标的号码或 ID 无效",
+    ),
+    (
         "reconnect.unreachable",
         "The gateway cannot be reached.",
         "无法连接网关。",

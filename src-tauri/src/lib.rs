@@ -7,6 +7,7 @@ mod actions;
 mod app;
 #[cfg(test)]
 mod bindings;
+mod calls;
 mod commands;
 mod desktop;
 mod diagnostics;
@@ -16,6 +17,7 @@ mod files;
 mod i18n;
 mod limits;
 mod logging;
+mod recent;
 mod remembered;
 mod secrets;
 mod settings;
@@ -31,6 +33,9 @@ use crate::settings::SettingsStore;
 use crate::task::Task;
 use crate::view::live::Live;
 
+/// The app's identifier (`tauri.conf.json`): its data folder's name.
+const APP_IDENTIFIER: &str = "com.agentbar.desktop";
+
 /// The faces that follow the bar for as long as the app runs.
 struct Followers {
     _tasks: Vec<Task>,
@@ -44,7 +49,10 @@ pub fn run() {
     let store = SettingsStore::platform();
     store.restrict();
     let app_session = AppSession::new(store);
-    let live = Live::new(app_session.load_settings());
+    let recent = dirs::data_dir()
+        .map(|d| recent::RecentCalls::in_dir(&d.join(APP_IDENTIFIER)))
+        .unwrap_or_default();
+    let live = Live::new(app_session.load_settings(), recent);
     let result = tauri::Builder::default()
         // First: a second launch only focuses the running bar.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -83,6 +91,12 @@ pub fn run() {
             commands::save_diagnostics,
             commands::system_language,
             commands::shortcut_status,
+            commands::call_control,
+            commands::transfer_targets,
+            commands::skills,
+            commands::sign_in_skills,
+            commands::queue_figures,
+            commands::today,
         ])
         .setup(move |app| {
             let guard = logging::init(app.handle());

@@ -138,6 +138,8 @@ pub struct ShortcutSettings {
     pub hang_up: String,
     pub ready: String,
     pub busy: String,
+    /// Mute or unmute the call.
+    pub mute: String,
 }
 
 impl Default for ShortcutSettings {
@@ -147,8 +149,48 @@ impl Default for ShortcutSettings {
             hang_up: "Ctrl+Alt+H".into(),
             ready: "Ctrl+Alt+R".into(),
             busy: "Ctrl+Alt+B".into(),
+            mute: "Ctrl+Alt+M".into(),
         }
     }
+}
+
+/// Which skill queues the agent signs in to right after every sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(rename = "Skills")]
+pub enum SkillsSetting {
+    /// Every skill configured for the agent on the gateway.
+    #[default]
+    All,
+    /// Only these skill IDs (where configured for the agent).
+    Only { ids: Vec<String> },
+}
+
+impl SkillsSetting {
+    /// What the engine signs in to after every sign-in.
+    pub fn choice(&self) -> agentgateway::client::SkillChoice {
+        match self {
+            SkillsSetting::All => agentgateway::client::SkillChoice::All,
+            SkillsSetting::Only { ids } => agentgateway::client::SkillChoice::Only(ids.clone()),
+        }
+    }
+}
+
+/// A busy or rest reason code with the name a site gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NamedReason {
+    pub code: u16,
+    pub name: String,
+}
+
+/// Names for busy reasons (200-250) and rest causes (0-255), for sites
+/// whose gateway offers none: an administrator's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ReasonNames {
+    pub busy: Vec<NamedReason>,
+    pub rest: Vec<NamedReason>,
 }
 
 /// Everything but secrets; the page gets its type generated (`ui/src/bindings/`).
@@ -171,6 +213,10 @@ pub struct Settings {
     pub autostart: bool,
     pub language: LanguageSetting,
     pub shortcuts: ShortcutSettings,
+    pub skills: SkillsSetting,
+    /// Keep the list of recent calls across sign-outs (off: cleared at sign-out).
+    pub keep_recent_calls: bool,
+    pub reason_names: ReasonNames,
     /// Names of the settings an administrator locked (read-only for the user).
     pub locked: Vec<String>,
 }
@@ -193,6 +239,9 @@ impl Default for Settings {
             autostart: false,
             language: LanguageSetting::Auto,
             shortcuts: ShortcutSettings::default(),
+            skills: SkillsSetting::All,
+            keep_recent_calls: false,
+            reason_names: ReasonNames::default(),
             locked: Vec::new(),
         }
     }
@@ -215,6 +264,9 @@ pub const LOCKABLE: &[&str] = &[
     "autostart",
     "language",
     "shortcuts",
+    "skills",
+    "keepRecentCalls",
+    "reasonNames",
 ];
 
 /// Reading or writing the settings file failed.
@@ -471,6 +523,9 @@ fn apply_locks(mut settings: Settings, defaults: &Settings) -> Settings {
             "autostart" => settings.autostart = defaults.autostart,
             "language" => settings.language = defaults.language,
             "shortcuts" => settings.shortcuts = defaults.shortcuts.clone(),
+            "skills" => settings.skills = defaults.skills.clone(),
+            "keepRecentCalls" => settings.keep_recent_calls = defaults.keep_recent_calls,
+            "reasonNames" => settings.reason_names = defaults.reason_names.clone(),
             other => tracing::warn!(
                 setting = other,
                 "the administrator locked an unknown setting"

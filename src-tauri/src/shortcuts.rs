@@ -28,6 +28,8 @@ pub enum ShortcutAction {
     HangUp,
     Ready,
     Busy,
+    /// Mute the call, or unmute it when muted.
+    Mute,
 }
 
 impl ShortcutAction {
@@ -38,6 +40,7 @@ impl ShortcutAction {
             ShortcutAction::HangUp => "hangUp",
             ShortcutAction::Ready => "ready",
             ShortcutAction::Busy => "busy",
+            ShortcutAction::Mute => "mute",
         }
     }
 
@@ -50,6 +53,7 @@ impl ShortcutAction {
             ShortcutAction::Busy => Action::Busy {
                 reason: DEFAULT_BUSY_REASON,
             },
+            ShortcutAction::Mute => Action::ToggleMute,
         }
     }
 }
@@ -121,12 +125,13 @@ fn platform_refusal(var: impl Fn(&str) -> Option<String>) -> Option<&'static str
     None
 }
 
-fn configured(settings: &ShortcutSettings) -> [(ShortcutAction, &str); 4] {
+fn configured(settings: &ShortcutSettings) -> [(ShortcutAction, &str); 5] {
     [
         (ShortcutAction::Answer, settings.answer.as_str()),
         (ShortcutAction::HangUp, settings.hang_up.as_str()),
         (ShortcutAction::Ready, settings.ready.as_str()),
         (ShortcutAction::Busy, settings.busy.as_str()),
+        (ShortcutAction::Mute, settings.mute.as_str()),
     ]
 }
 
@@ -276,6 +281,7 @@ mod tests {
             hang_up: "".into(),
             ready: "Ctrl+Alt+A".into(),
             busy: "Busy!".into(),
+            mute: "Ctrl+Alt+M".into(),
         };
         let planned = plan(&settings, None);
         let states: Vec<_> = planned.iter().map(|(s, _)| s.state).collect();
@@ -285,7 +291,8 @@ mod tests {
                 ShortcutOutcome::Registered,
                 ShortcutOutcome::Off,
                 ShortcutOutcome::Duplicate,
-                ShortcutOutcome::Invalid
+                ShortcutOutcome::Invalid,
+                ShortcutOutcome::Registered
             ]
         );
         assert_eq!(planned[0].1.map(|(_, a)| a), Some(ShortcutAction::Answer));

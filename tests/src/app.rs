@@ -100,14 +100,17 @@ impl App {
         &self.client
     }
 
-    /// The rendered text of the first element matching `css` (its `innerText`:
-    /// empty when the element is hidden). WebKitWebDriver's own element text
-    /// treats some clipped (ellipsis) elements as not displayed, so the page is asked.
+    /// The rendered text of the first element matching `css`: its
+    /// `innerText`, or empty when the element is not rendered (`innerText`
+    /// of a hidden element is its whole text content). WebKitWebDriver's own
+    /// element text treats some clipped (ellipsis) elements as not
+    /// displayed, so the page is asked.
     pub async fn text(&self, css: &str) -> Result<String> {
         let value = self
             .client
             .execute(
-                "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;",
+                "const e = document.querySelector(arguments[0]); \
+                 return e ? (e.getClientRects().length === 0 ? '' : e.innerText) : null;",
                 vec![serde_json::Value::String(css.to_owned())],
             )
             .await?;

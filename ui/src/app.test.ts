@@ -64,7 +64,7 @@ afterEach(() => {
   clearMocks();
 });
 
-const QUERIES = new Set(["snapshot", "app_info", "system_language", "shortcut_status"]);
+const QUERIES = new Set(["snapshot", "app_info", "system_language", "shortcut_status", "skills", "queue_figures", "today"]);
 const commands = () => calls.map((c) => c.cmd).filter((c) => !QUERIES.has(c));
 
 describe("start-up", () => {

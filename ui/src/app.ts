@@ -3,7 +3,7 @@
  * settings, recent events), boots, and hands rendering and input to the views
  * (./views). One instance per page.
  */
-import { api, asAppError, onEvent, onState, type AppError, type BarView, type EventRecord, type Settings, type Snapshot } from "./api";
+import { api, asAppError, onEvent, onState, type AppError, type BarView, type EventRecord, type Settings, type SkillsView, type Snapshot } from "./api";
 import { byId, setHidden, setText } from "./dom";
 import { EventList } from "./event-list";
 import { resolveLanguage, setLanguage, t, translatePage } from "./i18n";
@@ -11,11 +11,23 @@ import { DEFAULT_SETTINGS, SIGNED_OUT_BAR, formFromSettings, sameError, showsBar
 import { fillBusyReasons, renderBusyReasons, renderControls, renderStateTimer, renderStatus, wireBar } from "./views/bar";
 import { renderCall, renderCallTimer } from "./views/call";
 import { CalldataView } from "./views/calldata";
+import { CallsView, KeypadView } from "./views/calls";
 import { CertView } from "./views/cert";
 import type { Context } from "./views/context";
+import { DialView } from "./views/dial";
+import { FiguresView } from "./views/figures";
+import { PickerView } from "./views/picker";
 import { SettingsPanel } from "./views/settings";
 import { ShortcutsView } from "./views/shortcuts";
 import { FIELD_IDS, SignInView, applyLocks, writeForm } from "./views/signin";
+
+/** Buttons that replace each other when pressed. */
+const PARTNERS: Record<string, string> = {
+  "btn-mute": "btn-unmute",
+  "btn-unmute": "btn-mute",
+  "btn-hold": "btn-unhold",
+  "btn-unhold": "btn-hold",
+};
 
 export interface StartOptions {
   /** The clock, for tests. */
@@ -35,6 +47,7 @@ export class App implements Context {
   bar: BarView = SIGNED_OUT_BAR;
   settings: Settings = DEFAULT_SETTINGS;
   passwordRemembered = false;
+  skills: SkillsView | null = null;
   readonly events: EventList;
 
   /** Buttons whose command is running. */
@@ -52,6 +65,11 @@ export class App implements Context {
   private readonly calldata: CalldataView;
   private readonly shortcuts: ShortcutsView;
   private readonly panel: SettingsPanel;
+  private readonly calls: CallsView;
+  private readonly keypad: KeypadView;
+  private readonly picker: PickerView;
+  private readonly dial: DialView;
+  private readonly figures: FiguresView;
 
   constructor(
     readonly doc: Document,
@@ -63,6 +81,11 @@ export class App implements Context {
     this.calldata = new CalldataView(this);
     this.shortcuts = new ShortcutsView(this, (control, wanted) => this.panel.save(control, wanted));
     this.panel = new SettingsPanel(this, () => this.shortcuts.renderFields());
+    this.calls = new CallsView(this);
+    this.keypad = new KeypadView(this);
+    this.picker = new PickerView(this);
+    this.dial = new DialView(this);
+    this.figures = new FiguresView(this);
   }
 
   el<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -159,6 +182,11 @@ export class App implements Context {
     renderBusyReasons(this);
     this.signIn.renderText();
     applyLocks(this.doc, this.settings.locked);
+    this.panel.renderSkills();
+    this.calls.renderText();
+    this.keypad.renderText();
+    this.picker.renderText();
+    this.dial.renderText();
     this.renderAppInfo();
     this.cert.render();
     this.shortcuts.render();
@@ -179,6 +207,8 @@ export class App implements Context {
     const now = this.now();
     renderStateTimer(this, now);
     renderCallTimer(this, now);
+    this.calls.tick(now);
+    this.figures.tick(now);
   }
 
   // ------------------------------------------------------------ rendering
@@ -196,6 +226,7 @@ export class App implements Context {
     const previousError = this.bar.lastError;
     const previousState = this.bar.state;
     const previousShown = showsBar(this.bar);
+    const wasSignedIn = this.bar.state !== "signedout";
     this.bar = bar;
     renderStatus(this, bar);
     if (showsBar(bar)) this.signIn.forget();
@@ -208,7 +239,12 @@ export class App implements Context {
     this.renderError();
     renderControls(this);
     renderCall(this, bar.call);
+    this.calls.render();
+    this.keypad.render();
+    this.picker.follow();
+    this.dial.render();
     this.calldata.update(bar.call);
+    this.figures.follow(wasSignedIn);
     this.tick();
     this.keepFocus(previousState, previousShown);
   }
@@ -227,6 +263,15 @@ export class App implements Context {
       (active as HTMLButtonElement).disabled === true;
     const typing = !lost && active !== null && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
     const answer = this.el<HTMLButtonElement>("btn-answer");
+    // A toggled button hands the focus to its partner (Mute → Unmute).
+    const partner = active?.id ? PARTNERS[active.id] : undefined;
+    if (lost && partner !== undefined) {
+      const other = this.el<HTMLButtonElement>(partner);
+      if (!other.hidden && !other.disabled) {
+        other.focus();
+        return;
+      }
+    }
     if (this.bar.state === "ringing" && previousState !== "ringing" && !answer.hidden && !typing) {
       answer.focus();
       return;
@@ -247,7 +292,13 @@ export class App implements Context {
       if (empty) return empty;
       return this.el("btn-sign-in");
     }
-    return [...this.el("bar").querySelectorAll<HTMLElement>("button, input, select, textarea")].find(usable);
+    const controls = (within: string): HTMLElement[] => [
+      ...this.el(within).querySelectorAll<HTMLElement>("button, input, select, textarea"),
+    ];
+    // On a call, its first action rather than the state buttons.
+    const call = this.bar.call ? this.el("call").querySelector<HTMLElement>(".call-actions") : null;
+    const first = call ? [...call.querySelectorAll<HTMLElement>("button")].find(usable) : undefined;
+    return first ?? controls("bar").find(usable);
   }
 
   renderError(): void {
@@ -285,8 +336,16 @@ export class App implements Context {
       button.removeAttribute("aria-busy");
       button.disabled = false;
       renderControls(this);
+      this.calls.render();
+      this.dial.render();
       if (buttonId === "btn-save-calldata") this.calldata.render();
     }
+  }
+
+  setSkills(view: SkillsView | null): void {
+    this.skills = view;
+    this.panel.renderSkills();
+    this.figures.render();
   }
 
   private wire(): void {
@@ -300,6 +359,11 @@ export class App implements Context {
     this.cert.wire();
     this.panel.wire();
     this.shortcuts.wire();
+    this.calls.wire();
+    this.keypad.wire();
+    this.picker.wire();
+    this.dial.wire();
+    this.figures.wire();
   }
 
   setPanelOpen(open: boolean): void {

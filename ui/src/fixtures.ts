@@ -12,13 +12,27 @@ const D: Availability = "disabled";
  */
 export const CONTROLS_SENT: Record<AgentState, Controls> = {
   signedout: SIGNED_OUT_BAR.controls,
-  idle: { ...SIGNED_OUT_BAR.controls, ready: D, busy: E, rest: E, work: E, signOut: E },
-  busy: { ...SIGNED_OUT_BAR.controls, ready: E, busy: E, cancelBusy: E, rest: E, work: E, signOut: E },
-  rest: { ...SIGNED_OUT_BAR.controls, cancelRest: E, signOut: E },
-  wrapup: { ...SIGNED_OUT_BAR.controls, ready: E, busy: E, rest: E, work: D, cancelWork: E, signOut: E },
-  ringing: { ...SIGNED_OUT_BAR.controls, answer: E, hangUp: E, saveCalldata: E, signOut: D },
-  talking: { ...SIGNED_OUT_BAR.controls, hangUp: E, hold: E, saveCalldata: E, signOut: D },
-  hold: { ...SIGNED_OUT_BAR.controls, hangUp: E, unhold: E, saveCalldata: E, signOut: D },
+  idle: { ...SIGNED_OUT_BAR.controls, ready: D, busy: E, rest: E, work: E, dial: E, signOut: E },
+  busy: { ...SIGNED_OUT_BAR.controls, ready: E, busy: E, cancelBusy: E, rest: E, work: E, dial: E, signOut: E },
+  rest: { ...SIGNED_OUT_BAR.controls, cancelRest: E, dial: D, signOut: E },
+  wrapup: { ...SIGNED_OUT_BAR.controls, ready: E, busy: E, rest: E, work: D, cancelWork: E, dial: E, signOut: E },
+  ringing: { ...SIGNED_OUT_BAR.controls, answer: E, reject: E, hangUp: E, dial: D, saveCalldata: E, signOut: D },
+  // One customer call, as most are.
+  talking: {
+    ...SIGNED_OUT_BAR.controls,
+    busy: E,
+    rest: E,
+    hangUp: E,
+    hold: E,
+    mute: E,
+    dtmf: E,
+    transfer: E,
+    consult: E,
+    dial: D,
+    saveCalldata: E,
+    signOut: D,
+  },
+  hold: { ...SIGNED_OUT_BAR.controls, busy: E, rest: E, hangUp: E, unhold: E, dial: E, saveCalldata: E, signOut: D },
 };
 
 export const SETTINGS: Settings = {
@@ -36,17 +50,23 @@ export function bar(now: number, patch: Partial<BarView> = {}): BarView {
     stateSince: now - 154_000,
     health: { kind: "connected", since: now - 3_600_000, reason: null, gateway: SETTINGS.gateways[0] ?? null },
     controls: CONTROLS_SENT[patch.state ?? "idle"],
+    calls: patch.call ? [patch.call] : [],
     ...patch,
   };
 }
 
 export function call(now: number, patch: Partial<CallView> = {}): CallView {
+  const answered = (patch.answeredAt ?? null) !== null;
   return {
     callId: "1712345678-1001",
     caller: "+49 30 1234567",
     called: "4001",
     direction: "inbound",
     media: "voice",
+    phase: !answered ? "ringing" : patch.held ? "held" : "talking",
+    kind: "customer",
+    muted: false,
+    parties: [],
     held: false,
     since: now - 7_000,
     answeredAt: null,
@@ -124,6 +144,31 @@ export function scene(name: string, now: number): Snapshot {
     case "hold":
       return snapshot(now, {
         bar: bar(now, { state: "hold", stateSince: now - 20_000, call: call(now, { held: true, answeredAt: now - 200_000, media: "voice+video", direction: "outbound", caller: "4001", called: "+44 20 7946 0000" }) }),
+      });
+    case "consult": {
+      const customer = call(now, { callId: "c-1", answeredAt: now - 180_000, held: true, phase: "held" });
+      const consult = call(now, { callId: "c-2", kind: "consult", direction: "internal", caller: "4001", called: "1002", answeredAt: now - 12_000 });
+      return snapshot(now, {
+        bar: bar(now, {
+          state: "talking",
+          stateSince: now - 12_000,
+          call: consult,
+          calls: [customer, consult],
+          next: "rest",
+          controls: { ...CONTROLS_SENT.talking, hold: "hidden", mute: "hidden", dtmf: "hidden", transfer: "hidden", consult: "hidden", takeBack: "enabled", conference: "enabled" },
+        }),
+      });
+    }
+    case "idle":
+      return snapshot(now, {
+        bar: bar(now, {
+          recentCalls: [
+            { number: "+49 30 1234567", direction: "inbound", at: now - 600_000, answered: true },
+            { number: "4711", direction: "inbound", at: now - 1_200_000, answered: false },
+            { number: "1002", direction: "internal", at: now - 2_400_000, answered: true },
+            { number: "0307654321", direction: "outbound", at: now - 3_600_000, answered: false },
+          ],
+        }),
       });
     case "reconnecting":
       return snapshot(now, {

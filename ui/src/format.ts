@@ -40,3 +40,9 @@ export function formatClock(epochMs: number): string {
     .map((n) => String(n).padStart(2, "0"))
     .join(":");
 }
+
+/** Time of day as `HH:MM`, in the agent's local time. */
+export function formatTimeOfDay(epochMs: number): string {
+  const d = new Date(epochMs);
+  return [d.getHours(), d.getMinutes()].map((n) => String(n).padStart(2, "0")).join(":");
+}

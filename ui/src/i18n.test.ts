@@ -6,7 +6,7 @@ import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Settings, Snapshot } from "./api";
 import { start, type App } from "./app";
-import { bar, call, SETTINGS, snapshot } from "./fixtures";
+import { bar, call, CONTROLS_SENT, SETTINGS, snapshot } from "./fixtures";
 import { CATALOGUES, languageOfLocale, resolveLanguage, setLanguage, t, type Key } from "./i18n";
 import { SIGNED_OUT_BAR } from "./model";
 import markup from "../index.html?raw";
@@ -100,6 +100,20 @@ async function boot(snap: Snapshot): Promise<App> {
           return { name: "AgentBar", version: "1.2.3" };
         case "save_settings":
           return (args as { settings: Settings }).settings;
+        case "skills":
+          return { configured: [{ id: "1", name: "综合" }], signedIn: [] };
+        case "queue_figures":
+          return { waiting: 2, longestWaitS: 75, skills: [] };
+        case "today":
+          return { answered: 3, missed: 1, outbound: 2, talkTimeS: 600 };
+        case "transfer_targets":
+          return {
+            agents: [{ target: "agent:102", address: "102", name: "李伟", idle: true }],
+            skills: [],
+            ivrs: [],
+            accessCodes: [],
+            unavailable: ["idleAgents", "skills"],
+          };
         case "shortcut_status":
           return [
             { action: "answer", shortcut: "Ctrl+Alt+A", state: "registered", detail: null },
@@ -170,6 +184,55 @@ describe("the page in Simplified Chinese", () => {
     expect(englishLeft()).toEqual([]);
     await emit("bar:state", bar(NOW, { state: "hold", call: call(NOW, { answeredAt: NOW, held: true, media: "voice+video" }) }));
     await flush();
+    expect(englishLeft()).toEqual([]);
+  });
+
+  it("call control, the picker, the keypad, dialling and the figures show no English words", async () => {
+    const customer = call(NOW, { callId: "a", answeredAt: NOW - 90_000, held: true, phase: "held" });
+    const consult = call(NOW, { callId: "b", kind: "consult", direction: "internal", answeredAt: NOW - 5_000, parties: ["1002"] });
+    const controls = { ...CONTROLS_SENT.talking, takeBack: "enabled", conference: "enabled", cancelTransfer: "enabled", switchCall: "enabled", reject: "enabled", unmute: "enabled" } as const;
+    await boot(snapshot(NOW, { bar: bar(NOW, { state: "talking", call: consult, calls: [customer, consult], next: "busy", transfer: { callId: "a", failed: true, result: 3 }, controls }) }));
+    expect($("btn-take-back").textContent).toBe("取回");
+    expect($("today").textContent).toBe("接听 3 · 未接 1 · 呼出 2 · 通话 10:00");
+    expect(englishLeft()).toEqual([]);
+    await emit("bar:state", bar(NOW, { state: "talking", call: { ...consult, muted: true, kind: "conference" }, calls: [customer, consult], transfer: { callId: "a", failed: false, result: null }, controls }));
+    await flush();
+    expect(englishLeft()).toEqual([]);
+    $("btn-keypad").click();
+    $("key-1").click();
+    await flush();
+    expect($("keypad-sent").textContent).toBe("已发送 1");
+    expect(englishLeft()).toEqual([]);
+    for (const id of ["btn-transfer", "btn-consult"]) {
+      $(id).click();
+      await flush();
+      expect(englishLeft()).toEqual([]);
+      for (const tab of ["skills", "ivrs", "access", "number"]) {
+        $(`picker-tab-${tab}`).click();
+        expect(englishLeft()).toEqual([]);
+      }
+      $("btn-picker-go").click();
+      await flush();
+      expect($("picker-error").hidden).toBe(false);
+      expect(englishLeft()).toEqual([]);
+      $("btn-picker-close").click();
+    }
+  });
+
+  it("the dial line, recent calls and the skill settings show no English words", async () => {
+    const recentCalls = [
+      { number: "4711", direction: "inbound", at: NOW, answered: false },
+      { number: "1002", direction: "internal", at: NOW, answered: true },
+      { number: "030123", direction: "outbound", at: NOW, answered: false },
+    ] as const;
+    const settings = { ...SETTINGS, reasonNames: { busy: [{ code: 200, name: "培训" }], rest: [{ code: 1, name: "午餐" }] }, locked: ["skills"] };
+    await boot(snapshot(NOW, { bar: bar(NOW, { recentCalls: [...recentCalls] }), settings }));
+    ($("dial-number") as HTMLInputElement).value = "12x";
+    $("btn-dial").click();
+    await flush();
+    expect($("dial-error").hidden).toBe(false);
+    expect($("dial-error").textContent).toBe("号码须为 1 到 24 位数字、* 或 #。");
+    app?.setPanelOpen(true);
     expect(englishLeft()).toEqual([]);
   });
 

@@ -5,7 +5,7 @@
  * (`BarView.controls`); the limits and defaults are generated from Rust too.
  * Everything here is a pure function of its inputs.
  */
-import type { AppError, BarView, CallView, Health, Settings } from "./api";
+import type { AppError, BarView, CallView, DayView, Health, NamedReason, QueueView, Settings } from "./api";
 import { DEFAULT_SETTINGS, LIMITS, SIGNED_OUT_BAR } from "./bindings/constants";
 import { formatClock, formatDuration } from "./format";
 import { t } from "./i18n";
@@ -170,6 +170,8 @@ export function withSetting(s: Settings, path: SettingPath, value: boolean): Set
       return { ...s, quitSignsOut: value };
     case "autostart":
       return { ...s, autostart: value };
+    case "keepRecentCalls":
+      return { ...s, keepRecentCalls: value };
     default: {
       const key = path.slice("notifications.".length) as keyof Settings["notifications"];
       return { ...s, notifications: { ...s.notifications, [key]: value } };
@@ -184,7 +186,8 @@ export type SettingPath =
   | "notifications.restOver"
   | "alwaysOnTop"
   | "quitSignsOut"
-  | "autostart";
+  | "autostart"
+  | "keepRecentCalls";
 
 export function readSetting(s: Settings, path: SettingPath): boolean {
   switch (path) {
@@ -194,6 +197,8 @@ export function readSetting(s: Settings, path: SettingPath): boolean {
       return s.quitSignsOut;
     case "autostart":
       return s.autostart;
+    case "keepRecentCalls":
+      return s.keepRecentCalls;
     default:
       return s.notifications[path.slice("notifications.".length) as keyof Settings["notifications"]];
   }
@@ -223,7 +228,7 @@ export function callDurationText(call: CallView, now: number): string {
 }
 
 export function directionLabel(direction: CallView["direction"]): string {
-  return direction === "inbound" ? t("call.inbound") : t("call.outbound");
+  return direction === "inbound" ? t("call.inbound") : direction === "internal" ? t("call.internal") : t("call.outbound");
 }
 
 export function mediaLabel(media: CallView["media"]): string {
@@ -312,4 +317,72 @@ export function sameError(a: AppError | null, b: AppError | null): boolean {
 export function prependCapped<T>(list: T[], item: T, limit: number): T[] {
   list.unshift(item);
   return list.length > limit ? list.splice(limit) : [];
+}
+
+// ---------------------------------------------------------------- call control
+
+/** What the gateway dials: 1 to 24 digits, `*` and `#`. */
+const DIAL = new RegExp(`^[0-9*#]{1,${LIMITS.phoneMaxChars}}$`);
+/** A colleague's work number. */
+const WORK_NO = /^\d{1,10}$/;
+
+export function isDialable(number: string): boolean {
+  return DIAL.test(number);
+}
+
+export type DialCheck =
+  | { ok: true; request: { kind: "dial"; number: string } | { kind: "callColleague"; workNo: string } }
+  | { ok: false; message: string };
+
+/**
+ * What the dial field asks for: a number, or a colleague by work number
+ * (`agent:1002`, or any digits with `colleague` on). Spaces and dashes a
+ * pasted number carries are dropped; nothing else is guessed.
+ */
+export function checkDial(text: string, colleague = false): DialCheck {
+  let value = text.trim();
+  const prefixed = /^agent:/i.test(value);
+  if (prefixed) value = value.slice("agent:".length).trim();
+  if (value === "") return { ok: false, message: t(prefixed || colleague ? "dial.invalidColleague" : "dial.empty") };
+  if (prefixed || colleague) {
+    return WORK_NO.test(value)
+      ? { ok: true, request: { kind: "callColleague", workNo: value } }
+      : { ok: false, message: t("dial.invalidColleague") };
+  }
+  const number = value.replace(/[\s()-]/g, "");
+  return isDialable(number) ? { ok: true, request: { kind: "dial", number } } : { ok: false, message: t("dial.invalid") };
+}
+
+/** The targets whose number/ID or name contains `query`, ignoring case. */
+export function filterTargets<T extends { address: string; name: string }>(targets: readonly T[], query: string): T[] {
+  const q = query.trim().toLowerCase();
+  if (q === "") return [...targets];
+  return targets.filter((x) => x.address.toLowerCase().includes(q) || x.name.toLowerCase().includes(q));
+}
+
+export function phaseLabel(phase: CallView["phase"]): string {
+  return t(`phase.${phase}`);
+}
+
+/** The kind tag's words; empty for a customer call (the common case). */
+export function kindLabel(kind: CallView["kind"]): string {
+  return kind === "customer" ? "" : t(`kind.${kind}`);
+}
+
+export function queueText(q: QueueView): string {
+  return q.waiting === 0 ? t("queue.none") : t("queue.figures", { waiting: q.waiting, time: formatDuration(q.longestWaitS * 1000) });
+}
+
+export function todayText(d: DayView): string {
+  return t("today.figures", { answered: d.answered, missed: d.missed, outbound: d.outbound, talk: formatDuration(d.talkTimeS * 1000) });
+}
+
+export function skillsText(signedIn: readonly { name: string }[]): string {
+  return signedIn.length === 0 ? t("skills.none") : t("skills.label", { names: signedIn.map((s) => s.name).join(", ") });
+}
+
+/** A busy or rest reason's option label: "201 — Training" when named, else the numeric label. */
+export function reasonLabel(code: number, names: readonly NamedReason[]): string {
+  const named = names.find((n) => n.code === code && n.name.trim() !== "");
+  return named ? t("bar.namedReason", { code, name: named.name.trim() }) : t("bar.reason", { reason: code });
 }

@@ -53,7 +53,7 @@ describe("parsing", () => {
   });
 
   it("finds a combination used twice and a bad one", () => {
-    const problems = checkShortcuts({ answer: "Ctrl+Alt+A", hangUp: "ctrl+alt+a", ready: "Ctrl+Q+Q", busy: "" });
+    const problems = checkShortcuts({ answer: "Ctrl+Alt+A", hangUp: "ctrl+alt+a", ready: "Ctrl+Q+Q", busy: "", mute: "" });
     expect(Object.keys(problems).sort()).toEqual(["hangUp", "ready"]);
     expect(problems.hangUp).toContain("Answer");
   });

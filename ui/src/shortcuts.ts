@@ -16,13 +16,14 @@ export interface Shortcut {
   code: string;
 }
 
-export const SHORTCUT_ACTIONS: readonly ShortcutAction[] = ["answer", "hangUp", "ready", "busy"];
+export const SHORTCUT_ACTIONS: readonly ShortcutAction[] = ["answer", "hangUp", "ready", "busy", "mute"];
 
 export const DEFAULT_SHORTCUTS: ShortcutSettings = {
   answer: "Ctrl+Alt+A",
   hangUp: "Ctrl+Alt+H",
   ready: "Ctrl+Alt+R",
   busy: "Ctrl+Alt+B",
+  mute: "Ctrl+Alt+M",
 };
 
 /** The action's name on the page. */
@@ -31,6 +32,7 @@ export const ACTION_KEYS: Record<ShortcutAction, Key> = {
   hangUp: "shortcut.hangUp",
   ready: "shortcut.ready",
   busy: "shortcut.busy",
+  mute: "shortcut.mute",
 };
 
 const NAMED: Record<string, string> = {

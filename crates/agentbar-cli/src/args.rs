@@ -6,7 +6,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use agentgateway::SkillChoice;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod calls;
+
+pub use calls::{
+    CallArgs, ConsultArgs, FoundCallId, RejectArgs, SkillsAction, SkillsArgs, TransferArgs,
+};
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -31,7 +38,9 @@ Environment:
   AGENTBAR_LOG         tracing filter for logs on stderr (e.g. debug)
 
 The one-shot commands act on the session whose GUID is kept in the OS keyring
-(service agentbar-cli, user = agent ID) by sign-in and by a running watch.";
+(service agentbar-cli, user = agent ID) by sign-in and by a running watch.
+call, transfer, consult, take-back, conference, mute, unmute, dtmf, reject,
+skills, queue and stats print one JSON object on stdout when done.";
 
 /// Headless AgentBar: watch a CC-Gateway agent session as JSON lines and run
 /// the connection bar's operations from scripts.
@@ -136,6 +145,74 @@ pub enum Command {
     /// Read or write the current call's data.
     #[command(subcommand)]
     Calldata(Calldata),
+    /// Dial a number (callout), or call another agent with agent:WORKNO
+    /// (callinner).
+    ///
+    /// Prints {"kind":"call","internal":BOOL,"callid":ID}.
+    Call(CallArgs),
+    /// Transfer the current call, blind unless --wait; or cancel a waiting
+    /// transfer.
+    ///
+    /// Prints {"kind":"transfer","to":TARGET,"wait":BOOL} or
+    /// {"kind":"transferCancelled"}.
+    #[command(after_help = calls::TARGET_HELP)]
+    Transfer(TransferArgs),
+    /// Consult another agent or a skill (inner help), the customer held
+    /// unless --three-way.
+    ///
+    /// Prints {"kind":"consult","to":TARGET,
+    /// "threeWay":BOOL,"callid":HELP_CALL_ID}.
+    #[command(after_help = calls::TARGET_HELP)]
+    Consult(ConsultArgs),
+    /// End a two-party consult and take the customer back: drops the help
+    /// call (without --callid: the one call that is not held).
+    ///
+    /// Prints {"kind":"takeBack","callid":ID}.
+    TakeBack(FoundCallId),
+    /// Join the held call and the current one into a three-party call
+    /// (without --callid: the one held call).
+    ///
+    /// Prints {"kind":"conference","callid":HELD_CALL_ID}.
+    Conference(FoundCallId),
+    /// Mute the current call.
+    ///
+    /// Prints {"kind":"mute","muted":true}.
+    Mute,
+    /// Unmute the current call.
+    ///
+    /// Prints {"kind":"mute","muted":false}.
+    Unmute,
+    /// Send DTMF tones on the current call (1-24 of digits, * and #; the
+    /// digits are never printed).
+    ///
+    /// Prints {"kind":"dtmf","sent":COUNT}.
+    Dtmf {
+        #[arg(value_name = "DIGITS")]
+        digits: String,
+    },
+    /// Turn down the ringing call: released (the agent stays idle) unless
+    /// --requeue.
+    ///
+    /// Prints {"kind":"reject","requeue":BOOL}.
+    Reject(RejectArgs),
+    /// List the skills configured for the agent, the signed-in ones marked,
+    /// or sign in to skill queues (`skills sign-in`).
+    ///
+    /// Prints {"kind":"skills","skills":[{"id","name","mediaType","signedIn"}]};
+    /// `skills sign-in` prints {"kind":"skillsSignedIn","choice":...,"skills":[...]}
+    /// with the skills the agent is then signed in to.
+    Skills(SkillsArgs),
+    /// Callers waiting in each skill the agent is signed in to.
+    ///
+    /// Prints {"kind":"queue","waiting":TOTAL,"skills":[{"skillId","name",
+    /// "accessCode","waiting","longestWaitS","loggedOn","available"}]}.
+    Queue,
+    /// Today's figures for the agent (calls answered, missed, talk time...).
+    ///
+    /// Prints {"kind":"stats","answered","missed",
+    /// "outbound","internal","talkTimeS",...} (fields the gateway does not
+    /// give are null).
+    Stats,
 }
 
 const WATCH_HELP: &str = "\
@@ -245,6 +322,11 @@ pub struct Watch {
     /// in progress (a plain sign-out is refused during a call).
     #[arg(long)]
     pub force_sign_out: bool,
+    /// The skill queues to join after every sign-in: all configured ones,
+    /// none, or skill IDs comma-separated. A refusal does not stop watch:
+    /// it is reported on stderr (not in any skill queue).
+    #[arg(long, value_name = "all|none|IDS", default_value = "all", value_parser = calls::skills)]
+    pub skills: SkillChoice,
 }
 
 #[derive(Debug, Args)]

@@ -2,9 +2,10 @@
 //! the retcode and its meaning; they never carry a GUID, a password, a token
 //! or call data (the library's error texts do not either).
 
+use agentgateway::client::validate::{Param, Rule};
 use agentgateway::guid_store::StoreError;
 use agentgateway::retcode;
-use agentgateway::{ClientError, SessionError};
+use agentgateway::{ClientError, InvalidParam, SessionError};
 
 pub const REFUSED: u8 = 1;
 pub const USAGE: u8 = 2;
@@ -45,6 +46,7 @@ impl Failure {
             (_, Some(rc)) => Failure::new(REFUSED, format!("{what} refused: {rc}")),
             (NoSession, None) => Failure::new(SIGNED_OUT, format!("{what}: not signed in")),
             (InvalidArgument(m), None) => Failure::usage(format!("{what}: {m}")),
+            (InvalidParam(p), None) => Failure::usage(format!("{what}: {}", param_words(p))),
             (_, None) => Failure::new(UNREACHABLE, format!("{what} failed: {e}")),
         }
     }
@@ -75,5 +77,34 @@ impl Failure {
                  scripts may set AGENTBAR_GUID instead)"
             ),
         )
+    }
+}
+
+/// A broken parameter rule in words: which parameter, which rule (never
+/// the value).
+pub fn param_words(e: &InvalidParam) -> String {
+    let what = match e.param {
+        Param::Called => "the number to call",
+        Param::Caller => "the caller number",
+        Param::SkillId => "a skill ID",
+        Param::WorkNo => "the agent ID",
+        Param::Address => "the target's address",
+        Param::CallId => "the call ID",
+        Param::Number => "the party's number",
+        Param::Digits => "the DTMF digits",
+        Param::Skills => "the skill list",
+        Param::Target => "the target",
+    };
+    match e.rule {
+        Rule::Empty => format!("{what} is empty"),
+        Rule::TooLong { max } => format!("{what} is longer than {max} characters"),
+        Rule::BadCharacters { allowed } => format!("{what} may only have {allowed}"),
+        Rule::NotAllowedHere => format!(
+            "{what} is not allowed here (targets: agent:WORKNO, skill:ID, ivr:ID, \
+             access:CODE, number:NUMBER; consult: agent or skill only)"
+        ),
+        Rule::NoWaitMode => {
+            format!("{what}: an IVR transfer cannot wait for an answer (leave out --wait)")
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! the session kept in the OS keyring. See `agentbar-cli --help`.
 
 mod args;
+mod calls;
 mod connect;
 mod fail;
 mod oneshot;

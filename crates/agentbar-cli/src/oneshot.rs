@@ -26,6 +26,7 @@ pub async fn run(g: &Global, cmd: &Command) -> Result<(), Failure> {
     if let Command::SignIn(o) = cmd {
         return sign_in(&client, &agent, o).await;
     }
+    crate::calls::check(cmd)?;
     // Read stdin before anything is sent: a failure then changes nothing.
     let calldata = match cmd {
         Command::Calldata(Calldata::Set { file, base64, .. }) => {
@@ -150,6 +151,10 @@ async fn operate(
     cmd: &Command,
     calldata: Option<(String, bool)>,
 ) -> Result<(), Failure> {
+    if let Some(r) = crate::calls::run(client, cmd).await {
+        println!("{}", r?);
+        return Ok(());
+    }
     let (what, r) = match cmd {
         Command::SignOut { force } => {
             let r = if *force {
@@ -199,7 +204,8 @@ async fn operate(
             let r = client.set_calldata(&call.callid, &value, encoded).await;
             ("calldata set", r)
         }
-        Command::Watch(_) | Command::SignIn(_) => return Ok(()),
+        // Watch and sign-in are not one-shot; the call-control commands ran above.
+        _ => return Ok(()),
     };
     r.map_err(|e| Failure::client(what, &e))
 }

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use agentgateway::bar::SignOutReason;
 use agentgateway::engine::face::{self, GuidFollower, ResumeError};
 use agentgateway::{
-    BarState, Event, Health, PushMode, Session, SessionConfig, SessionError, Update, retcode,
+    BarState, Event, Health, PushMode, Session, SessionConfig, SessionError, SkillQueues, Update,
+    retcode,
 };
 use serde_json::{Map, Value};
 use tokio::signal::unix::{SignalKind, signal};
@@ -32,19 +33,22 @@ pub fn event_line(ev: &Event) -> String {
     Value::Object(m).to_string()
 }
 
-/// The bar state as a line, plus `"kind":"state"`. The call's data is left
-/// out unless `calldata` (stdout is often a log file); `calldataBytes` says
-/// how long it is.
+/// The bar state as a line, plus `"kind":"state"`, with every call in
+/// `calls`. Each call's data is left out unless `calldata` (stdout is often a
+/// log file); `calldataBytes` says how long it is.
 pub fn state_line(s: &BarState, calldata: bool) -> String {
     let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
         m.insert("kind".into(), "state".into());
-        if let Some(Value::Object(call)) = m.get_mut("call")
+        if let Some(Value::Array(calls)) = m.get_mut("calls")
             && !calldata
-            && let Some(data) = call.remove("calldata")
         {
-            let bytes = data.as_str().map(str::len);
-            call.insert("calldataBytes".into(), bytes.into());
+            for call in calls.iter_mut().filter_map(Value::as_object_mut) {
+                if let Some(data) = call.remove("calldata") {
+                    let bytes = data.as_str().map(str::len);
+                    call.insert("calldataBytes".into(), bytes.into());
+                }
+            }
         }
     }
     v.to_string()
@@ -70,6 +74,7 @@ pub async fn run(g: &Global, w: &Watch) -> Result<(), Failure> {
     let agent = client_cfg.agent_id.clone();
     let password = connect::password(&w.sign_in)?;
     let mut cfg = SessionConfig::new(client_cfg);
+    cfg.skills = w.skills.clone();
     if w.mode == Mode::Push {
         cfg.push = Some(push_mode(w));
     }
@@ -95,8 +100,8 @@ pub async fn run(g: &Global, w: &Watch) -> Result<(), Failure> {
         }
     };
     match started {
-        (Ok(()), false) => {}
-        (Ok(()), true) => return sign_out(&session, &keyring, None, w.force_sign_out).await,
+        (Ok(resumed), false) => report_skills(&session, resumed).await,
+        (Ok(_), true) => return sign_out(&session, &keyring, None, w.force_sign_out).await,
         (Err(mut f), stopping) => {
             if stopping && f.code == fail::UNREACHABLE {
                 f.message
@@ -185,23 +190,46 @@ fn push_mode(w: &Watch) -> PushMode {
     }
 }
 
+/// Says on stderr when the agent is in no skill queue. A sign-in has joined
+/// the queues already; a resumed session joins them now, with `--skills`.
+async fn report_skills(session: &Session, resumed: bool) {
+    let q = if resumed {
+        match session.sign_in_to_skills(session.skill_choice()).await {
+            Ok(q) => q,
+            Err(_) => session.skills(),
+        }
+    } else {
+        session.skills()
+    };
+    if let SkillQueues::Failed { kind, retcode, .. } = q {
+        let why = match retcode {
+            Some(rc) => format!("{rc} {}", retcode::meaning(&rc)),
+            None => kind.to_owned(),
+        };
+        eprintln!(
+            "agentbar-cli: warning: could not join the skill queues ({why}): the agent \
+             may be in no skill queue and get no queue calls"
+        );
+    }
+}
+
 /// Resumes the session kept in the keyring when the gateway still knows it
-/// (unless `--fresh`), else signs in.
+/// (unless `--fresh`), else signs in; true when resumed.
 async fn start(
     session: &Session,
     w: &Watch,
     password: Option<agentgateway::Secret>,
     keyring: &connect::Keyring,
-) -> Result<(), Failure> {
+) -> Result<bool, Failure> {
     let req = match &password {
         Some(_) => Some(connect::sign_in_request(&w.sign_in, password.clone())?),
         None => None,
     };
     if !w.fresh {
         match face::resume_kept(session, &keyring.kept(), req.clone(), None).await {
-            Ok(Some(_)) => {
+            Ok(Some(how)) => {
                 eprintln!("agentbar-cli: resumed the session kept in the keyring");
-                return Ok(());
+                return Ok(how == agentgateway::Resumed::Resumed);
             }
             Ok(None) => {}
             Err(ResumeError::Keyring(e)) => keyring.warn_once(&e),
@@ -219,6 +247,7 @@ async fn start(
     };
     face::sign_in_kept(session, &keyring.kept(), req, w.sign_in.force)
         .await
+        .map(|()| false)
         .map_err(|e| Failure::session("sign-in", &e))
 }
 

@@ -321,7 +321,7 @@ async fn watch_prints_events_as_emitted_and_the_state_and_signs_out_on_sigterm()
         .expect("the simulator emitted the ringing");
     assert_eq!(&as_emitted(&ringing), sent, "fields exactly as received");
     let state = w.state("ringing").await;
-    assert_eq!(state["call"]["callid"], callid.as_str());
+    assert_eq!(state["calls"][0]["callid"], callid.as_str());
 
     // Every event line so far is exactly an emitted event, in order.
     let lines: Vec<Value> = w
@@ -884,7 +884,8 @@ async fn lines_print_events_exactly_and_keep_calldata_off_stdout() {
     w.event("AgentEvent_Ringing").await;
     let state = w
         .next("a state line with the call data's length", |v| {
-            v["kind"] == "state" && v["call"]["calldataBytes"].as_u64() == Some(secret.len() as u64)
+            v["kind"] == "state"
+                && v["calls"][0]["calldataBytes"].as_u64() == Some(secret.len() as u64)
         })
         .await;
     assert!(!state.to_string().contains(secret), "{state}");

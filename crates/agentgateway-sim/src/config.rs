@@ -8,7 +8,7 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use crate::roster::Roster;
+use crate::{roster::Roster, site::Site};
 
 /// How GUIDs live (gateway setting `AUTHMODE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,11 +77,41 @@ impl Default for PushConfig {
     }
 }
 
+/// How long the simulated far ends take: short in tests, lifelike in the demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallTimings {
+    /// A dialled number (callout, external transfer) rings this long, then answers.
+    pub answer_after: Duration,
+    /// A busy or invalid number fails after this.
+    pub fail_after: Duration,
+    /// A call, consult or transfer leg that nobody answers is given up after this.
+    pub no_answer_after: Duration,
+    /// A virtual colleague answers after this unless told otherwise.
+    pub colleague_answer_after: Duration,
+    /// An IVR hang-up transfer comes back after this.
+    pub ivr_return_after: Duration,
+}
+
+impl Default for CallTimings {
+    fn default() -> Self {
+        Self {
+            answer_after: Duration::from_secs(3),
+            fail_after: Duration::from_secs(1),
+            no_answer_after: Duration::from_secs(20),
+            colleague_answer_after: Duration::from_secs(3),
+            ivr_return_after: Duration::from_secs(10),
+        }
+    }
+}
+
 /// Everything [`crate::Simulator::start`] needs.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
     /// Agents and passwords the gateway accepts.
     pub roster: Roster,
+    /// Skills, IVRs, access codes, agent names and number behaviour.
+    pub site: Site,
+    pub calls: CallTimings,
     pub auth: AuthMode,
     /// `AGENT_POLL_WAIT_TIMES`: a poll with no event is held
     /// `poll_wait_times × poll_wait_interval` and then answered without `event`.
@@ -114,6 +144,8 @@ impl Default for SimConfig {
         let local = SocketAddr::from(([127, 0, 0, 1], 0));
         Self {
             roster: Roster::demo(),
+            site: Site::demo(),
+            calls: CallTimings::default(),
             auth: AuthMode::default(),
             poll_wait_times: 100,
             poll_wait_interval: Duration::from_millis(100),

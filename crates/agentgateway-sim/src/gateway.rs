@@ -1,7 +1,9 @@
 //! The agent interface's operations on the simulated agents: GUID checks,
 //! sign-out, long polls, the handshake, GUID updates, the status query, bar
 //! operations, rest timers and inactivity sign-out. Sign-in is in [`signin`],
-//! push delivery in [`push`].
+//! push delivery in [`push`], what operations set off between agents (and
+//! the skill queues' offers) in [`calls`], the read-only queries in
+//! [`queries`].
 //!
 //! Sign-in and sign-out of an agent are serialized by a per-agent async lock,
 //! on top of the state lock, because a sign-in takes time
@@ -11,7 +13,9 @@
 //! The state itself is [`crate::state`]; the routes that lead here are in
 //! [`crate::http`], the control side's changes to agents in [`crate::control`].
 
+mod calls;
 mod push;
+pub(crate) mod queries;
 mod signin;
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -22,9 +26,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     state::{
-        Gateway, Slot,
-        calls::Op,
-        end_session, guid,
+        Gateway, Slot, end_session, guid,
         queue::EventQueue,
         session::{Session, Work},
     },
@@ -77,7 +79,7 @@ impl Gateway {
 
     /// `DELETE .../logout` (refused during a call) and `.../forcelogout`
     /// (releases the call).
-    pub async fn sign_out(&self, agent: &str, guid: Option<&str>, force: bool) -> Reply {
+    pub async fn sign_out(self: &Arc<Self>, agent: &str, guid: Option<&str>, force: bool) -> Reply {
         let serial = {
             let mut slots = self.slots();
             if let Err(refusal) = Self::session_for(&mut slots, agent, guid) {
@@ -94,11 +96,12 @@ impl Gateway {
             Ok(session) => session,
             Err(refusal) => return refusal.into(),
         };
-        if !force && session.call.is_some() {
+        if !force && !session.calls.is_empty() {
             return wire::STATE_FORBIDS.into();
         }
         if let Some(session) = slots.get_mut(agent).and_then(|s| s.session.take()) {
-            end_session(session, force);
+            let effects = end_session(session, force);
+            self.run_effects(&mut slots, agent, effects);
         }
         tracing::info!(agent, force, "agent signed out");
         Reply::ok(&Value::Null)
@@ -232,24 +235,6 @@ impl Gateway {
         }
     }
 
-    /// Connection-bar operations and calldata (protocol.md §5, §6).
-    pub fn operate(self: &Arc<Self>, agent: &str, guid: Option<&str>, op: Op) -> Reply {
-        let mut slots = self.slots();
-        let session = match Self::session_for(&mut slots, agent, guid) {
-            Ok(session) => session,
-            Err(refusal) => return refusal.into(),
-        };
-        match session.apply(op) {
-            Ok(outcome) => {
-                if let Some((generation, after)) = outcome.rest_timer {
-                    self.spawn_rest_timer(agent, session.tasks.clone(), generation, after);
-                }
-                Reply::ok(&outcome.result)
-            }
-            Err(refusal) => refusal.into(),
-        }
-    }
-
     pub(crate) fn spawn_rest_timer(
         self: &Arc<Self>,
         agent: &str,
@@ -286,14 +271,20 @@ impl Gateway {
             }
             let now = Instant::now();
             let mut slots = self.slots();
+            let mut effects = Vec::new();
             for (agent, slot) in slots.iter_mut() {
                 let idle = slot.session.as_ref().is_some_and(|s| {
-                    s.polls_waiting == 0 && now.duration_since(s.last_heard) >= timeout
+                    s.colleague.is_none()
+                        && s.polls_waiting == 0
+                        && now.duration_since(s.last_heard) >= timeout
                 });
                 if idle && let Some(session) = slot.session.take() {
                     tracing::info!(agent = %agent, "agent signed out for inactivity");
-                    end_session(session, true);
+                    effects.push((agent.clone(), end_session(session, true)));
                 }
+            }
+            for (agent, effects) in effects {
+                self.run_effects(&mut slots, &agent, effects);
             }
         }
     }

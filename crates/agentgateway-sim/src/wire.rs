@@ -27,6 +27,18 @@ pub mod retcode {
     pub const STATE_FORBIDS: &str = "100-009";
     pub const SIGNIN_IN_PROGRESS: &str = "100-021";
     pub const CALLDATA_REJECTED: &str = "400-001";
+    pub const HOLD_LIST_EMPTY: &str = "400-003";
+    pub const CALLOUT_BAD_NUMBER: &str = "200-001";
+    pub const NO_RINGING_CALL: &str = "200-002";
+    pub const MUTE_NO_CALL: &str = "200-003";
+    pub const MUTE_FORBIDDEN: &str = "200-004";
+    pub const CONNECT_NO_CALL: &str = "200-005";
+    pub const CONNECT_NO_HELD: &str = "200-006";
+    pub const CONF_NO_CALL: &str = "200-010";
+    pub const CONF_NO_HELD: &str = "200-011";
+    pub const TRANSFER_NO_CALL: &str = "200-012";
+    pub const RELEASE_NO_CALL: &str = "200-017";
+    pub const HELP_NO_CALL: &str = "200-018";
 }
 
 /// A failure answer: HTTP 200 with a non-zero retcode.

@@ -293,9 +293,7 @@ async fn transfer_hands_the_call_on() {
             )
             .await;
         assert_eq!(raw.text, OK);
-        let first = gw.next_event("101", &guid).await;
-        assert_eq!(first["eventType"], "AgentEvent_SuccTransResult");
-        assert_eq!(first["content"]["address"], "103");
+        // Release (blind) mode: the agent leaves at once, whatever becomes of the call.
         assert_eq!(
             gw.drain("101", &guid).await,
             [

@@ -1,18 +1,24 @@
 //! The connection-bar state: a pure function of the events.
 //!
 //! [`BarState::apply`] folds one event in; the time is passed in, never read.
-//! The engine adds what events cannot tell (health, the last error, a
-//! reconciliation from `agentstatus` after a gap). The state always holds:
-//! a call exists exactly when the agent is ringing, talking or holding, and the
-//! call is held exactly when the agent state is `Hold` (so no call when
-//! signed out).
+//! The engine adds what events cannot tell (health, the last error, mute, a
+//! transfer or a next state asked for, a reconciliation from `agentstatus`
+//! after a gap). An agent may have several calls at once (a held customer
+//! and a consult call); every event changes the call its call ID names, and
+//! the agent state follows the calls. The state always holds: the agent has
+//! calls exactly when ringing, talking or holding; holding exactly when every
+//! call is held; no call when signed out.
 
-use std::fmt;
-
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::client::{AgentStatus, ClientError};
-use crate::event::{CallOffer, Event, EventKind};
+use crate::event::{Event, EventKind};
+
+mod call;
+mod health;
+
+pub use call::{Call, CallData, CallKind, CallPhase, Direction, Media};
+pub use health::{Health, LastError, ReconnectCause, SignOutReason};
 
 /// What the agent is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,219 +45,40 @@ impl AgentState {
     }
 }
 
-/// Call direction, from the event's `feature` (0 inbound, 7 outbound).
+/// A state the agent asked for during a call: the gateway takes it when the
+/// call ends (protocol §12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Direction {
-    Inbound,
-    Outbound,
-    Unknown,
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum NextState {
+    Busy { reason: Option<u16> },
+    Rest { seconds: u32, cause: u8 },
 }
 
-impl Direction {
-    fn from_feature(f: Option<&str>) -> Direction {
-        match f.map(str::trim) {
-            Some("0") => Direction::Inbound,
-            Some("7") => Direction::Outbound,
-            _ => Direction::Unknown,
-        }
-    }
-}
-
-/// Call media, from `mediaAbility` (1 voice, 2 video, 3 both).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Media {
-    Voice,
-    Video,
-    VoiceAndVideo,
-    Unknown,
-}
-
-impl Media {
-    fn from_ability(a: Option<&str>) -> Media {
-        match a.map(str::trim) {
-            Some("1") => Media::Voice,
-            Some("2") => Media::Video,
-            Some("3") => Media::VoiceAndVideo,
-            _ => Media::Unknown,
-        }
-    }
-}
-
-/// Call-associated data: shown to the agent, never logged (Debug prints the length).
-#[derive(Clone, PartialEq, Eq)]
-pub struct CallData(pub String);
-
-impl fmt::Debug for CallData {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CallData({} bytes)", self.0.len())
-    }
-}
-
-impl Serialize for CallData {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
-
-/// The call on the bar.
+/// A transfer the bar knows about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Call {
+pub struct TransferProgress {
     pub callid: Option<String>,
-    pub caller: Option<String>,
-    pub called: Option<String>,
-    pub direction: Direction,
-    pub media: Media,
-    pub held: bool,
-    /// Transferred to this agent, from whom.
-    pub transferred_from: Option<String>,
-    /// When the call reached the bar (epoch ms).
-    pub since_ms: u64,
-    pub calldata: Option<CallData>,
-}
-
-impl Call {
-    fn from_offer(o: &CallOffer, now_ms: u64) -> Call {
-        Call {
-            callid: o.callid.clone(),
-            caller: o.caller.clone(),
-            called: o.called.clone(),
-            direction: Direction::from_feature(o.feature.as_deref()),
-            media: Media::from_ability(o.media_ability.as_deref()),
-            held: false,
-            transferred_from: if o.transfer == Some(true) {
-                o.transfrom.clone()
-            } else {
-                None
-            },
-            since_ms: now_ms,
-            calldata: None,
-        }
-    }
-
-    fn bare(callid: Option<String>, now_ms: u64) -> Call {
-        Call {
-            callid,
-            caller: None,
-            called: None,
-            direction: Direction::Unknown,
-            media: Media::Unknown,
-            held: false,
-            transferred_from: None,
-            since_ms: now_ms,
-            calldata: None,
-        }
-    }
-
-    /// Whether an event about `callid` concerns this call (unknown IDs match).
-    fn is(&self, callid: Option<&str>) -> bool {
-        match (self.callid.as_deref(), callid) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
-        }
-    }
-}
-
-/// Why the session is signed out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-pub enum SignOutReason {
-    /// Never signed in (yet).
-    NotSignedIn,
-    /// The agent signed out.
-    ByAgent,
-    /// The gateway no longer knows the session (`000-001`, `000-003`, `100-006`).
-    ByGateway { retcode: String },
-    /// Signing in again (after a switchover or on another gateway) failed:
-    /// the client error's kind and the gateway's retcode, if it gave one.
-    SignInFailed {
-        error: String,
-        retcode: Option<String>,
-    },
-}
-
-/// Why events are not flowing: a cause for each face to put into words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-pub enum ReconnectCause {
-    /// The gateway cannot be reached (refused, no route, DNS).
-    Unreachable,
-    /// The gateway did not answer in time.
-    Timeout,
-    /// The gateway's certificate is not trusted.
-    CertificateNotTrusted,
-    /// The connection broke mid-answer.
-    Transport,
-    /// The gateway answered with an HTTP status other than 200.
-    HttpStatus { status: u16 },
-    /// Disaster-recovery switchover (`105-005/6/7`): signing in again on gateway `to`.
-    Switchover { retcode: String, to: usize },
-    /// Gateway `from` stayed unreachable: signing in on gateway `to`.
-    Failover { from: usize, to: usize },
-    /// Push mode: the heartbeat works, but the gateway's view of the agent
-    /// (`agentstatus`) and the bar disagree: pushed events are not arriving.
-    PushesStalled,
-}
-
-impl ReconnectCause {
-    /// The cause of a failed request to the gateway.
-    pub fn of(error: &ClientError) -> ReconnectCause {
-        match error {
-            ClientError::Unreachable { .. } => ReconnectCause::Unreachable,
-            ClientError::Timeout => ReconnectCause::Timeout,
-            ClientError::CertificateNotTrusted { .. } => ReconnectCause::CertificateNotTrusted,
-            ClientError::HttpStatus { status } => ReconnectCause::HttpStatus { status: *status },
-            ClientError::DisasterRecovery { retcode } => ReconnectCause::Switchover {
-                retcode: retcode.clone(),
-                to: 0,
-            },
-            _ => ReconnectCause::Transport,
-        }
-    }
-}
-
-/// The connection to the gateway.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-pub enum Health {
-    /// Events are flowing from this gateway (index 0 is the primary).
-    Connected {
-        gateway: String,
-        gateway_index: usize,
-    },
-    /// Events are not flowing; the engine is retrying.
-    Reconnecting {
-        since_ms: u64,
-        cause: ReconnectCause,
-    },
-    /// No session: nothing flows until a new sign-in.
-    SignedOut { reason: SignOutReason },
-}
-
-/// The last failure worth showing: what kind of failure (a
-/// [`ClientError::kind`]), the gateway's retcode or HTTP status when there
-/// was one. Each face puts it into words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LastError {
-    pub kind: String,
-    pub retcode: Option<String>,
-    pub http_status: Option<u16>,
+    pub outcome: TransferOutcome,
     pub at_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum TransferOutcome {
+    /// Waiting for the target to answer; the customer is still on the bar.
+    Waiting,
+    /// The target did not take the call (`AgentEvent_SuccTransResult` with a
+    /// non-zero result): the customer is still with the agent.
+    Failed { result: i64 },
 }
 
 /// Everything the connection bar shows.
@@ -265,7 +92,11 @@ pub struct BarState {
     pub busy_reason: Option<String>,
     /// The rest has run over its time (`AgentState_Rest_Timeout`).
     pub rest_overdue: bool,
-    pub call: Option<Call>,
+    /// Every call of the agent's, oldest first.
+    pub calls: Vec<Call>,
+    /// The state the agent asked for during the call.
+    pub next: Option<NextState>,
+    pub transfer: Option<TransferProgress>,
     pub health: Health,
     pub last_error: Option<LastError>,
 }
@@ -278,12 +109,40 @@ impl BarState {
             since_ms: now_ms,
             busy_reason: None,
             rest_overdue: false,
-            call: None,
+            calls: Vec::new(),
+            next: None,
+            transfer: None,
             health: Health::SignedOut {
                 reason: SignOutReason::NotSignedIn,
             },
             last_error: None,
         }
+    }
+
+    /// The call with this ID.
+    pub fn call(&self, callid: &str) -> Option<&Call> {
+        self.calls
+            .iter()
+            .find(|c| c.callid.as_deref() == Some(callid))
+    }
+
+    /// The call the agent is on: the one talking, else the one ringing or
+    /// being dialled, else the first held one.
+    pub fn active_call(&self) -> Option<&Call> {
+        self.active_index().map(|i| &self.calls[i])
+    }
+
+    /// Where [`active_call`](Self::active_call) is in `calls`.
+    pub fn active_index(&self) -> Option<usize> {
+        [CallPhase::Talking, CallPhase::Ringing, CallPhase::Dialing]
+            .iter()
+            .find_map(|p| self.calls.iter().position(|c| c.phase == *p))
+            .or_else(|| (!self.calls.is_empty()).then_some(0))
+    }
+
+    /// The call offered to the agent now, if any.
+    pub fn ringing_call(&self) -> Option<&Call> {
+        self.calls.iter().find(|c| c.is_ringing())
     }
 
     fn set_agent(&mut self, agent: AgentState, now_ms: u64) {
@@ -296,17 +155,70 @@ impl BarState {
         }
     }
 
-    /// Ends the call on the bar; the agent is occupied until the next state event.
-    fn end_call(&mut self, callid: Option<&str>, now_ms: u64) {
-        if self.call.as_ref().is_some_and(|c| c.is(callid)) {
-            self.call = None;
-            self.set_agent(AgentState::Busy, now_ms);
+    /// Drops every call and what hangs on them.
+    fn clear_calls(&mut self) {
+        self.calls.clear();
+        self.transfer = None;
+    }
+
+    /// The agent state the calls make: talking over ringing over held. With
+    /// no call left the agent is occupied until the next state event.
+    fn settle(&mut self, now_ms: u64) {
+        if self.calls.is_empty() {
+            self.transfer = None;
+            if self.agent.in_call() {
+                self.set_agent(AgentState::Busy, now_ms);
+            }
+            return;
+        }
+        let has = |p: CallPhase| self.calls.iter().any(|c| c.phase == p);
+        let agent = if has(CallPhase::Talking) {
+            AgentState::Talking
+        } else if has(CallPhase::Ringing) || has(CallPhase::Dialing) {
+            AgentState::Ringing
+        } else {
+            AgentState::Hold
+        };
+        self.set_agent(agent, now_ms);
+    }
+
+    /// Which call an event is about: the one with its ID; without an ID,
+    /// the only call, or else the one not on hold.
+    fn index_of(&self, callid: Option<&str>) -> Option<usize> {
+        match callid {
+            Some(id) => self
+                .calls
+                .iter()
+                .position(|c| c.callid.as_deref() == Some(id)),
+            None if self.calls.len() == 1 => Some(0),
+            None => self.calls.iter().position(|c| !c.is_held()),
         }
     }
 
-    /// An agent-state event that waits for the call to end when one is up.
+    /// The call an event is about, added (known by its ID only) when the bar
+    /// had not seen it.
+    fn call_for(&mut self, callid: Option<&str>, phase: CallPhase, now_ms: u64) -> &mut Call {
+        let i = match self.index_of(callid) {
+            Some(i) => i,
+            None => {
+                self.calls
+                    .push(Call::bare(callid.map(str::to_owned), phase, now_ms));
+                self.calls.len() - 1
+            }
+        };
+        &mut self.calls[i]
+    }
+
+    fn end_call(&mut self, callid: Option<&str>) {
+        if let Some(i) = self.index_of(callid) {
+            self.calls.remove(i);
+        }
+    }
+
+    /// An agent-state event that waits for the calls to end when there are any.
     fn set_agent_unless_in_call(&mut self, agent: AgentState, now_ms: u64) {
-        if self.call.is_none() {
+        if self.calls.is_empty() {
+            self.next = None;
             self.set_agent(agent, now_ms);
         }
     }
@@ -316,22 +228,24 @@ impl BarState {
         use EventKind::*;
         match &event.kind {
             InService => {
-                self.call = None;
+                self.clear_calls();
                 self.busy_reason = None;
+                self.next = None;
                 self.set_agent(AgentState::SigningIn, now_ms);
             }
             Ready | ForceReady | CancelNotReadySuccess | CancelRestSuccess | CancelWorkSuccess => {
-                self.call = None;
+                self.clear_calls();
                 self.busy_reason = None;
+                self.next = None;
                 self.set_agent(AgentState::Idle, now_ms);
             }
             SetNotReadySuccess { reason } => {
                 self.busy_reason = reason.clone();
                 self.set_agent_unless_in_call(AgentState::Busy, now_ms);
             }
-            ForceSetNotReady => self.set_agent_unless_in_call(AgentState::Busy, now_ms),
-            Busy => self.set_agent_unless_in_call(AgentState::Busy, now_ms),
-            SetRestSuccess if self.call.is_none() => {
+            ForceSetNotReady | Busy => self.set_agent_unless_in_call(AgentState::Busy, now_ms),
+            SetRestSuccess if self.calls.is_empty() => {
+                self.next = None;
                 self.set_agent(AgentState::Rest, now_ms);
                 self.rest_overdue = false;
             }
@@ -339,73 +253,125 @@ impl BarState {
             Work | SetWorkSuccess => self.set_agent_unless_in_call(AgentState::WrapUp, now_ms),
             Ringing(offer) | AutoAnswer(offer) => {
                 let mut call = Call::from_offer(offer, now_ms);
-                if let Some(old) = &self.call
-                    && old.callid.is_some()
-                    && old.callid == call.callid
+                match self
+                    .index_of(offer.callid.as_deref())
+                    .filter(|_| offer.callid.is_some())
                 {
-                    call.since_ms = old.since_ms;
-                    call.calldata = old.calldata.clone();
+                    Some(i) => {
+                        let old = &self.calls[i];
+                        call.since_ms = old.since_ms;
+                        call.calldata = old.calldata.clone();
+                        call.muted = old.muted;
+                        if old.phase != CallPhase::Ringing {
+                            // An offer repeated for a call already up changes nothing but details.
+                            call.phase = old.phase;
+                            call.phase_since_ms = old.phase_since_ms;
+                        }
+                        self.calls[i] = call;
+                    }
+                    None => self.calls.push(call),
                 }
-                self.call = Some(call);
-                self.set_agent(AgentState::Ringing, now_ms);
             }
             Talking(t) => {
-                let same = self
-                    .call
-                    .as_ref()
-                    .is_some_and(|c| c.is(t.callid.as_deref()));
-                if !same {
-                    self.call = Some(Call::bare(t.callid.clone(), now_ms));
+                let c = self.call_for(t.callid.as_deref(), CallPhase::Talking, now_ms);
+                c.set_phase(CallPhase::Talking, now_ms);
+                if c.callid.is_none() {
+                    c.callid = t.callid.clone();
                 }
-                if let Some(c) = self.call.as_mut() {
-                    c.held = false;
-                    c.callid = c.callid.take().or_else(|| t.callid.clone());
-                    c.caller = t.caller.clone().or(c.caller.take());
-                    c.called = t.called.clone().or(c.called.take());
-                    let dir = Direction::from_feature(t.feature.as_deref());
-                    if dir != Direction::Unknown {
-                        c.direction = dir;
-                    }
-                    let media = Media::from_ability(t.media_ability.as_deref());
-                    if media != Media::Unknown {
-                        c.media = media;
-                    }
+                c.caller = t.caller.clone().or(c.caller.take());
+                c.called = t.called.clone().or(c.called.take());
+                c.set_feature(t.feature.as_deref());
+                let media = Media::from_ability(t.media_ability.as_deref());
+                if media != Media::Unknown {
+                    c.media = media;
                 }
-                self.set_agent(AgentState::Talking, now_ms);
             }
-            CustomerAlerting(a) if self.call.is_none() => {
-                let mut c = Call::bare(a.callid.clone(), now_ms);
-                c.direction = Direction::Outbound;
-                c.called = a.other_phone.clone();
-                self.call = Some(c);
-                self.set_agent(AgentState::Ringing, now_ms);
+            CustomerAlerting(a) => {
+                let known = match a.callid.as_deref() {
+                    Some(id) => self.call(id).is_some(),
+                    None => !self.calls.is_empty(),
+                };
+                // For a call already up, the other side of a transfer or a
+                // consult is ringing: the call itself does not change.
+                if !known {
+                    self.calls.push(Call::dialing(a, now_ms));
+                }
             }
             Hold { callid } => {
-                let same = self.call.as_ref().is_some_and(|c| c.is(callid.as_deref()));
-                if !same {
-                    self.call = Some(Call::bare(callid.clone(), now_ms));
+                let callid = callid.as_deref();
+                let i = match callid {
+                    None => self
+                        .calls
+                        .iter()
+                        .position(|c| c.phase == CallPhase::Talking)
+                        .or_else(|| self.index_of(None)),
+                    id => self.index_of(id),
+                };
+                match i {
+                    Some(i) => self.calls[i].set_phase(CallPhase::Held, now_ms),
+                    None => self.calls.push(Call::bare(
+                        callid.map(str::to_owned),
+                        CallPhase::Held,
+                        now_ms,
+                    )),
                 }
-                if let Some(c) = self.call.as_mut() {
-                    c.held = true;
+            }
+            Conference { callid, partners } => {
+                let c = self.call_for(callid.as_deref(), CallPhase::Talking, now_ms);
+                c.set_phase(CallPhase::Talking, now_ms);
+                c.kind = CallKind::Conference;
+                if !partners.is_empty() {
+                    c.parties = partners.clone();
                 }
-                self.set_agent(AgentState::Hold, now_ms);
+                let joined = c.callid.clone();
+                // The call up beside the held one (the consult) is now part
+                // of the conference; a gateway need not release it apart.
+                if joined.is_some() {
+                    self.calls.retain(|c| c.callid == joined || c.is_held());
+                }
+            }
+            CustomerRelease { callid, number } => {
+                // In a three-party call one party leaving ends nothing else.
+                let party_left = self.index_of(callid.as_deref()).is_some_and(|i| {
+                    let c = &mut self.calls[i];
+                    let before = c.parties.len();
+                    c.parties.retain(|p| Some(p) != number.as_ref());
+                    c.parties.len() < before && !c.parties.is_empty()
+                });
+                if !party_left {
+                    self.end_call(callid.as_deref());
+                }
             }
             CallRelease { callid }
-            | CustomerRelease { callid, .. }
             | CallOutFail { callid }
             | NoAnswer { callid }
-            | ConnectFail { callid } => self.end_call(callid.as_deref(), now_ms),
+            | ConnectFail { callid }
+            | ConsultFail { callid }
+            | InsideCallFail { callid } => self.end_call(callid.as_deref()),
+            SuccTransResult { callid, result } => match result {
+                Some(0) => self.transfer = None,
+                Some(r) if !self.calls.is_empty() => {
+                    self.transfer = Some(TransferProgress {
+                        callid: callid.clone(),
+                        outcome: TransferOutcome::Failed { result: *r },
+                        at_ms: now_ms,
+                    });
+                }
+                _ => {}
+            },
             ShutdownService { .. } => {
-                self.call = None;
+                self.clear_calls();
                 self.busy_reason = None;
+                self.next = None;
                 self.set_agent(AgentState::SignedOut, now_ms);
             }
-            _ => {}
+            _ => return,
         }
+        self.settle(now_ms);
     }
 
     /// Sets what `agentstatus` (and `appdata`) told after a gap, keeping the
-    /// call details already known when the gateway still reports a call.
+    /// calls already known when the gateway still reports a call.
     pub fn reconcile(&mut self, status: AgentStatus, calldata: Option<String>, now_ms: u64) {
         let agent = match status {
             AgentStatus::SignedOut => AgentState::SignedOut,
@@ -415,40 +381,68 @@ impl BarState {
             AgentStatus::WrapUp => AgentState::WrapUp,
             AgentStatus::Rest | AgentStatus::PreRest => AgentState::Rest,
             AgentStatus::Talking => {
-                if self.agent.in_call() {
-                    self.agent
-                } else {
-                    AgentState::Talking
+                if self.calls.is_empty() {
+                    self.calls
+                        .push(Call::bare(None, CallPhase::Talking, now_ms));
                 }
+                if let (Some(d), Some(i)) = (calldata, self.active_index()) {
+                    self.calls[i].calldata = Some(CallData(d));
+                }
+                self.settle(now_ms);
+                return;
             }
             AgentStatus::Unknown => return,
         };
-        if agent.in_call() {
-            let c = self.call.get_or_insert_with(|| Call::bare(None, now_ms));
-            c.held = agent == AgentState::Hold;
-            if let Some(d) = calldata {
-                c.calldata = Some(CallData(d));
-            }
-        } else {
-            self.call = None;
-        }
+        self.clear_calls();
         self.set_agent(agent, now_ms);
     }
 
-    /// Records call data fetched for the current call.
+    /// Records call data fetched for a call.
     pub fn set_calldata(&mut self, callid: &str, calldata: String) {
-        if let Some(c) = self.call.as_mut()
-            && c.is(Some(callid))
+        if let Some(c) = self
+            .calls
+            .iter_mut()
+            .find(|c| c.callid.as_deref() == Some(callid))
         {
             c.calldata = Some(CallData(calldata));
         }
     }
 
+    /// Records that the gateway took a mute or unmute of the active call
+    /// (it sends no event for either).
+    pub fn set_muted(&mut self, muted: bool) {
+        if let Some(i) = self.active_index() {
+            self.calls[i].muted = muted;
+        }
+    }
+
+    /// Records the state the agent asked for during a call (`None`: taken back).
+    pub fn set_next(&mut self, next: Option<NextState>) {
+        self.next = if self.calls.is_empty() { None } else { next };
+    }
+
+    /// Records a transfer that waits for its target to answer.
+    pub fn transfer_waiting(&mut self, callid: Option<String>, now_ms: u64) {
+        if !self.calls.is_empty() {
+            self.transfer = Some(TransferProgress {
+                callid,
+                outcome: TransferOutcome::Waiting,
+                at_ms: now_ms,
+            });
+        }
+    }
+
+    /// The agent cancelled the transfer, or dismissed its failure.
+    pub fn transfer_done(&mut self) {
+        self.transfer = None;
+    }
+
     /// Records the connection health.
     pub fn set_health(&mut self, health: Health, now_ms: u64) {
         if let Health::SignedOut { .. } = health {
-            self.call = None;
+            self.clear_calls();
             self.busy_reason = None;
+            self.next = None;
             self.set_agent(AgentState::SignedOut, now_ms);
         }
         self.health = health;

@@ -67,7 +67,25 @@ pub struct CustomerAlerting {
     pub call_type: Option<String>,
 }
 
-/// What an event means. Variants follow the catalogue in §4.
+/// Details of `AgentEvent_Incoming_CallInfo` (§14): an inbound call on its way.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IncomingCall {
+    pub callid: Option<String>,
+    pub skill_name: Option<String>,
+    pub skill_id: Option<String>,
+    pub caller: Option<String>,
+    pub called: Option<String>,
+    pub media_type: Option<String>,
+    /// The agent who last released the call back to the queue.
+    pub last_release_agent_id: Option<String>,
+    /// How often the call was released back to the queue.
+    pub requeue_count: Option<u64>,
+    pub requeue_flag: Option<String>,
+}
+
+/// What an event means. Variants follow the catalogue in §4 and the
+/// call-control events of §9.4 and §14.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(
     tag = "type",
@@ -113,8 +131,10 @@ pub enum EventKind {
     CallOutFail {
         callid: Option<String>,
     },
+    /// A three-party call formed; `partners`: the other parties.
     Conference {
         callid: Option<String>,
+        partners: Vec<String>,
     },
     NoAnswer {
         callid: Option<String>,
@@ -128,12 +148,23 @@ pub enum EventKind {
     InsideCallFail {
         callid: Option<String>,
     },
+    /// A wait-for-answer transfer's outcome: `result` 0 = transferred,
+    /// anything else: the customer is still with the agent.
     SuccTransResult {
         callid: Option<String>,
+        result: Option<i64>,
     },
+    /// A transfer to an external number: `result` 0 = transferred.
     TransOutResult {
         callid: Option<String>,
+        result: Option<i64>,
     },
+    /// The call came back after an IVR hang-up transfer.
+    ReturnFromIvr {
+        callid: Option<String>,
+    },
+    /// An inbound call is on its way (§14).
+    IncomingCallInfo(IncomingCall),
     AgentOccupied {
         callid: Option<String>,
     },
@@ -194,17 +225,19 @@ impl Event {
             Ringing(o) | AutoAnswer(o) => o.callid.as_deref(),
             Talking(t) => t.callid.as_deref(),
             CustomerAlerting(a) => a.callid.as_deref(),
+            IncomingCallInfo(i) => i.callid.as_deref(),
             Hold { callid }
             | CallRelease { callid }
             | CustomerRelease { callid, .. }
             | CallOutFail { callid }
-            | Conference { callid }
+            | Conference { callid, .. }
             | NoAnswer { callid }
             | ConnectFail { callid }
             | ConsultFail { callid }
             | InsideCallFail { callid }
-            | SuccTransResult { callid }
-            | TransOutResult { callid }
+            | SuccTransResult { callid, .. }
+            | TransOutResult { callid, .. }
+            | ReturnFromIvr { callid }
             | AgentOccupied { callid } => callid.as_deref(),
             _ => None,
         }
@@ -265,6 +298,37 @@ fn offer(c: &Value) -> (CallOffer, bool) {
         ),
         None => (CallOffer::default(), false),
     }
+}
+
+/// `AgentEvent_Conference`: `{"callid","partner":"7101,7102"}` (a list of
+/// partners, or a bare call ID, is taken too).
+fn conference(c: &Value) -> (EventKind, bool) {
+    let partners = match c.get("partner").or_else(|| c.get("partners")) {
+        Some(Value::String(s)) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::Array(a)) => a.iter().filter_map(text).collect(),
+        Some(other) => text(other).into_iter().collect(),
+        None => Vec::new(),
+    };
+    let (callid, ok) = callid_content(c);
+    (EventKind::Conference { callid, partners }, ok)
+}
+
+/// A transfer outcome: `{"result":<int>,"callId":"…"}` (capital I, the
+/// lower-case spelling taken too); a bare call ID has no result.
+fn outcome(c: &Value) -> (Option<String>, Option<i64>, bool) {
+    let (callid, ok) = callid_content(c);
+    let raw = c.get("result");
+    let result = raw.and_then(|v| {
+        v.as_i64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    });
+    let ok = ok && raw.is_none_or(|v| v.is_null() || result.is_some());
+    (callid, result, ok)
 }
 
 fn decode_kind(event_type: &str, c: &Value) -> (EventKind, bool) {
@@ -340,13 +404,37 @@ fn decode_kind(event_type: &str, c: &Value) -> (EventKind, bool) {
             ),
         },
         "AgentEvent_Call_Out_Fail" => with_callid(|callid| CallOutFail { callid }),
-        "AgentEvent_Conference" => with_callid(|callid| Conference { callid }),
+        "AgentEvent_Conference" => conference(c),
         "AgentEvent_No_Answer" => with_callid(|callid| NoAnswer { callid }),
         "AgentEvent_Connect_Fail" => with_callid(|callid| ConnectFail { callid }),
         "AgentEvent_Consult_Fail" => with_callid(|callid| ConsultFail { callid }),
         "AgentEvent_Inside_Call_Fail" => with_callid(|callid| InsideCallFail { callid }),
-        "AgentEvent_SuccTransResult" => with_callid(|callid| SuccTransResult { callid }),
-        "AgentEvent_TransOutResult" => with_callid(|callid| TransOutResult { callid }),
+        "AgentEvent_SuccTransResult" => {
+            let (callid, result, ok) = outcome(c);
+            (SuccTransResult { callid, result }, ok)
+        }
+        "AgentEvent_TransOutResult" => {
+            let (callid, result, ok) = outcome(c);
+            (TransOutResult { callid, result }, ok)
+        }
+        "AgentEvent_ReturnFromIvr" => with_callid(|callid| ReturnFromIvr { callid }),
+        "AgentEvent_Incoming_CallInfo" => match object(c) {
+            Some(c) => plain(IncomingCallInfo(IncomingCall {
+                callid: field(c, "callId").or_else(|| field(c, "callid")),
+                skill_name: field(c, "skillName"),
+                skill_id: field(c, "skillId"),
+                caller: field(c, "caller"),
+                called: field(c, "called"),
+                media_type: field(c, "mediaType"),
+                last_release_agent_id: field(c, "lastReleaseAgentId"),
+                requeue_count: c.get("releaseAndReQueueCount").and_then(|v| {
+                    v.as_u64()
+                        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                }),
+                requeue_flag: field(c, "releaseAndReQueueCallFlag"),
+            })),
+            None => (IncomingCallInfo(IncomingCall::default()), false),
+        },
         "AgentEvent_Agent_Occupyed" => with_callid(|callid| AgentOccupied { callid }),
         "AgentEvent_MessageData" => plain(MessageData),
         "AgentOther_InService" => plain(InService),
@@ -497,6 +585,123 @@ mod tests {
         assert!(!e.content_decoded);
         let e = ev(json!({"eventType":"AgentEvent_Hold","content":{"a":true}}));
         assert_eq!(e.kind, EventKind::Hold { callid: None });
+    }
+
+    #[test]
+    fn call_control_events_of_9_4() {
+        let e = ev(
+            json!({"eventType":"AgentEvent_Conference","content":{"callid":"c-1","partner":"7101, 7102"}}),
+        );
+        assert_eq!(
+            e.kind,
+            EventKind::Conference {
+                callid: Some("c-1".into()),
+                partners: vec!["7101".into(), "7102".into()]
+            }
+        );
+        assert!(e.content_decoded);
+        let e = ev(
+            json!({"eventType":"AgentEvent_SuccTransResult","content":{"result":0,"callId":"c-2"}}),
+        );
+        assert_eq!(
+            e.kind,
+            EventKind::SuccTransResult {
+                callid: Some("c-2".into()),
+                result: Some(0)
+            }
+        );
+        assert_eq!(e.callid(), Some("c-2"));
+        let e = ev(
+            json!({"eventType":"AgentEvent_TransOutResult","content":{"result":"3","callid":"c-3","x":1}}),
+        );
+        assert_eq!(
+            e.kind,
+            EventKind::TransOutResult {
+                callid: Some("c-3".into()),
+                result: Some(3)
+            }
+        );
+        for (t, make) in [
+            (
+                "AgentEvent_ReturnFromIvr",
+                (|c| EventKind::ReturnFromIvr { callid: c }) as fn(_) -> _,
+            ),
+            ("AgentEvent_Consult_Fail", |c| EventKind::ConsultFail {
+                callid: c,
+            }),
+            ("AgentEvent_Inside_Call_Fail", |c| {
+                EventKind::InsideCallFail { callid: c }
+            }),
+            ("AgentEvent_No_Answer", |c| EventKind::NoAnswer {
+                callid: c,
+            }),
+        ] {
+            let e = ev(json!({"eventType": t, "content": "c-4"}));
+            assert_eq!(e.kind, make(Some("c-4".into())), "{t}");
+            assert_eq!(e.callid(), Some("c-4"), "{t}");
+        }
+    }
+
+    #[test]
+    fn incoming_call_info_of_14() {
+        let e = ev(
+            json!({"eventType":"AgentEvent_Incoming_CallInfo","content":{
+            "callId":"c-5","skillName":"Sales","skillId":3,"caller":"5551","called":"4001",
+            "lastReleaseAgentId":"102","mediaType":5,"releaseAndReQueueCount":"2",
+            "releaseAndReQueueCallFlag":"1"}}),
+        );
+        let EventKind::IncomingCallInfo(i) = &e.kind else {
+            panic!("not incoming: {:?}", e.kind)
+        };
+        assert_eq!(i.callid.as_deref(), Some("c-5"));
+        assert_eq!(i.skill_id.as_deref(), Some("3"));
+        assert_eq!(i.skill_name.as_deref(), Some("Sales"));
+        assert_eq!(i.last_release_agent_id.as_deref(), Some("102"));
+        assert_eq!(i.requeue_count, Some(2));
+        assert_eq!(i.media_type.as_deref(), Some("5"));
+        assert_eq!(e.callid(), Some("c-5"));
+    }
+
+    #[test]
+    fn odd_call_control_shapes_never_fail() {
+        let odd = [
+            json!(null),
+            json!("c-9"),
+            json!(42),
+            json!([1, 2]),
+            json!({"partner": {"x": 1}, "result": [1]}),
+            json!({"result": "not a number", "callId": 7}),
+            json!(true),
+        ];
+        for t in [
+            "AgentEvent_Conference",
+            "AgentEvent_SuccTransResult",
+            "AgentEvent_TransOutResult",
+            "AgentEvent_ReturnFromIvr",
+            "AgentEvent_Consult_Fail",
+            "AgentEvent_Inside_Call_Fail",
+            "AgentEvent_No_Answer",
+            "AgentEvent_Incoming_CallInfo",
+        ] {
+            for c in &odd {
+                let raw = json!({"eventType": t, "content": c});
+                let e = ev(raw.clone());
+                assert_ne!(e.kind, EventKind::Unknown, "{t} {c}");
+                assert_eq!(e.raw, raw);
+            }
+        }
+        let e = ev(json!({"eventType":"AgentEvent_SuccTransResult","content":"c-9"}));
+        assert_eq!(
+            e.kind,
+            EventKind::SuccTransResult {
+                callid: Some("c-9".into()),
+                result: None
+            }
+        );
+        let e = ev(json!({"eventType":"AgentEvent_SuccTransResult","content":{"result":"x"}}));
+        assert!(!e.content_decoded);
+        let e = ev(json!({"eventType":"AgentEvent_Conference","content":[1]}));
+        assert!(!e.content_decoded);
     }
 
     #[test]

@@ -30,8 +30,10 @@ pub mod wire;
 
 pub use bar::{AgentState, BarState, Health, ReconnectCause};
 pub use client::{
-    AgentStatus, Client, ClientConfig, ClientError, PushRegistration, SignIn, SignInInfo, Transfer,
+    AgentStatus, CallOut, CallTarget, Client, ClientConfig, ClientError, Consult, InvalidParam,
+    PushRegistration, SignIn, SignInInfo, Skill, SkillChoice, Statistics, Transfer, TransferHow,
 };
+pub use engine::skills::SkillQueues;
 pub use engine::{
     PollTiming, PushMode, PushResume, Resumed, Session, SessionConfig, SessionError, Subscription,
     Update,

@@ -18,7 +18,7 @@ use crate::i18n;
 use crate::settings::NotificationSettings;
 use crate::task::Task;
 use crate::view::live::Live;
-use crate::view::{AgentStateView, BarView, HealthKind};
+use crate::view::{BarView, CallPhase, HealthKind};
 
 /// A notification to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,29 +93,34 @@ pub fn notes_for(
     settings: &NotificationSettings,
 ) -> Vec<Note> {
     let mut notes = Vec::new();
-    if settings.ringing
-        && before.state == AgentStateView::Ringing
-        && after.state != AgentStateView::Ringing
-        && let Some(call) = &before.call
-    {
-        notes.push(Note::RingingOver {
-            caller: call.caller.clone(),
-            answered: after
-                .call
-                .as_ref()
-                .is_some_and(|c| c.call_id == call.call_id),
-        });
-    }
-    if settings.ringing
-        && after.state == AgentStateView::Ringing
-        && before.state != AgentStateView::Ringing
-        && let Some(call) = &after.call
-    {
-        notes.push(Note::Ringing {
-            call_id: call.call_id.clone(),
-            caller: call.caller.clone(),
-            called: call.called.clone(),
-        });
+    if settings.ringing {
+        // Per call: a call waiting rings while another one talks.
+        let rings = |bar: &BarView, id: &str| {
+            bar.calls
+                .iter()
+                .any(|c| c.call_id == id && c.phase == CallPhase::Ringing)
+        };
+        for call in before
+            .calls
+            .iter()
+            .filter(|c| c.phase == CallPhase::Ringing)
+        {
+            if !rings(after, &call.call_id) {
+                notes.push(Note::RingingOver {
+                    caller: call.caller.clone(),
+                    answered: after.calls.iter().any(|c| c.call_id == call.call_id),
+                });
+            }
+        }
+        for call in after.calls.iter().filter(|c| c.phase == CallPhase::Ringing) {
+            if !rings(before, &call.call_id) {
+                notes.push(Note::Ringing {
+                    call_id: call.call_id.clone(),
+                    caller: call.caller.clone(),
+                    called: call.called.clone(),
+                });
+            }
+        }
     }
     let was_signed_in = before.health.kind != HealthKind::Signedout;
     if settings.signed_out && was_signed_in && after.health.kind == HealthKind::Signedout {
@@ -372,7 +377,7 @@ async fn listen(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view::{CallView, Direction, HealthView, Media};
+    use crate::view::{AgentStateView, CallKind, CallView, Direction, HealthView, Media};
 
     fn bar(state: AgentStateView, health: HealthKind) -> BarView {
         let mut bar = BarView::signed_out(None, 0);
@@ -395,11 +400,16 @@ mod tests {
             called: "4001".into(),
             direction: Direction::Inbound,
             media: Media::Voice,
+            phase: CallPhase::Ringing,
+            kind: CallKind::Customer,
             held: false,
+            muted: false,
+            parties: Vec::new(),
             since: 0,
             answered_at: None,
             calldata: None,
         });
+        b.calls = b.call.clone().into_iter().collect();
         b
     }
 
@@ -423,6 +433,9 @@ mod tests {
         let all = NotificationSettings::default();
         let mut talking = ringing();
         talking.state = AgentStateView::Talking;
+        for c in talking.calls.iter_mut() {
+            c.phase = CallPhase::Talking;
+        }
         assert_eq!(
             notes_for(&ringing(), &talking, false, &all),
             vec![Note::RingingOver {
@@ -436,6 +449,26 @@ mod tests {
             vec![Note::RingingOver {
                 caller: "13800138000".into(),
                 answered: false
+            }]
+        );
+    }
+
+    #[test]
+    fn a_call_waiting_rings_while_another_talks() {
+        let all = NotificationSettings::default();
+        let mut talking = ringing();
+        talking.state = AgentStateView::Talking;
+        talking.calls[0].phase = CallPhase::Talking;
+        let mut waiting = talking.clone();
+        let mut second = ringing().calls.remove(0);
+        second.call_id = "2".into();
+        waiting.calls.push(second);
+        assert_eq!(
+            notes_for(&talking, &waiting, false, &all),
+            vec![Note::Ringing {
+                call_id: "2".into(),
+                caller: "13800138000".into(),
+                called: "4001".into()
             }]
         );
     }

@@ -1,12 +1,13 @@
 //! Which of the agent's actions the bar offers now. The gateway refuses most
-//! state changes during a call and Ready, Busy and Work while resting; the
-//! page and the tray both show exactly what this says, so neither offers
-//! what the gateway would refuse.
+//! state changes during a call, Ready, Busy and Work while resting, and
+//! mute, hold, transfer, consult and keypad tones on internal, help and
+//! conference calls; the page and the tray both show exactly what this
+//! says, so neither offers what the gateway would refuse.
 
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::{AgentStateView, BarView, HealthKind};
+use super::{AgentStateView, BarView, CallKind, CallPhase, CallView, HealthKind};
 
 /// How a control appears: usable, visible but not usable now, or not there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -44,9 +45,26 @@ pub struct Controls {
     pub work: Availability,
     pub cancel_work: Availability,
     pub answer: Availability,
+    /// Send the ringing call back to the queue, or release it.
+    pub reject: Availability,
     pub hang_up: Availability,
     pub hold: Availability,
     pub unhold: Availability,
+    pub mute: Availability,
+    pub unmute: Availability,
+    /// Keypad tones into the call.
+    pub dtmf: Availability,
+    /// Place a call (to a number or a colleague): no call up but held ones.
+    pub dial: Availability,
+    pub transfer: Availability,
+    pub cancel_transfer: Availability,
+    pub consult: Availability,
+    /// Drop the consult call and go back to the held customer.
+    pub take_back: Availability,
+    /// Join the held customer and the consulted colleague.
+    pub conference: Availability,
+    /// Talk on a held call, holding the one up now.
+    pub switch_call: Availability,
     pub save_calldata: Availability,
     pub sign_out: Availability,
 }
@@ -62,38 +80,77 @@ impl Controls {
         work: Availability::Disabled,
         cancel_work: Availability::Hidden,
         answer: Availability::Hidden,
+        reject: Availability::Hidden,
         hang_up: Availability::Hidden,
         hold: Availability::Hidden,
         unhold: Availability::Hidden,
+        mute: Availability::Hidden,
+        unmute: Availability::Hidden,
+        dtmf: Availability::Hidden,
+        dial: Availability::Disabled,
+        transfer: Availability::Hidden,
+        cancel_transfer: Availability::Hidden,
+        consult: Availability::Hidden,
+        take_back: Availability::Hidden,
+        conference: Availability::Hidden,
+        switch_call: Availability::Hidden,
         save_calldata: Availability::Hidden,
         sign_out: Availability::Hidden,
     };
 
     /// The four state actions are always there and usable where the gateway
-    /// accepts them (not during a call, not while resting); a cancel shows
-    /// only in its state; call actions show only where they apply. Sign-out
-    /// is there whenever the bar is, and waits for the call to end.
+    /// accepts them (not while resting; Busy and Rest during a call are
+    /// taken for after it); a cancel shows only in its state; call actions
+    /// show only where they apply, per the call's kind. Sign-out is there
+    /// whenever the bar is, and waits for the calls to end.
     pub fn of(bar: &BarView) -> Controls {
         use AgentStateView as S;
         let s = bar.state;
         let call = bar.call.as_ref();
         let in_call = call.is_some() || matches!(s, S::Ringing | S::Talking | S::Hold);
-        let free = s != S::Signedout && !in_call && s != S::Rest;
-        let ringing = call.is_some() && s == S::Ringing;
+        let signed_in = s != S::Signedout;
+        let free = signed_in && !in_call && s != S::Rest;
+        let ringing = call.is_some_and(|c| c.phase == CallPhase::Ringing);
+        let talking = call.filter(|c| c.phase == CallPhase::Talking);
+        let customer = talking.filter(|c| c.kind == CallKind::Customer);
         let held = call.is_some_and(|c| c.held);
-        let bar_shown = s != S::Signedout || bar.health.kind != HealthKind::Signedout;
+        let held_customer = bar
+            .calls
+            .iter()
+            .any(|c| c.held && c.kind == CallKind::Customer);
+        let second = |c: &&CallView| !c.held && c.kind != CallKind::Customer;
+        let consulting = bar.calls.iter().find(second);
+        let waiting_transfer = bar.transfer.as_ref().is_some_and(|t| !t.failed);
+        let only_held = bar.calls.iter().all(|c| c.held);
+        let bar_shown = signed_in || bar.health.kind != HealthKind::Signedout;
+        let later = signed_in && in_call && !ringing && s != S::Rest;
         Controls {
             ready: Availability::can(free && s != S::Idle),
-            busy: Availability::can(free),
+            busy: Availability::can(free || later),
             cancel_busy: Availability::only(s == S::Busy && !in_call),
-            rest: Availability::can(free),
+            rest: Availability::can(free || later),
             cancel_rest: Availability::only(s == S::Rest),
             work: Availability::can(free && s != S::Wrapup),
             cancel_work: Availability::only(s == S::Wrapup && !in_call),
             answer: Availability::only(ringing),
+            reject: Availability::only(ringing),
             hang_up: Availability::only(call.is_some()),
-            hold: Availability::only(call.is_some() && !ringing && !held),
+            hold: Availability::only(customer.is_some()),
             unhold: Availability::only(held),
+            mute: Availability::only(customer.is_some_and(|c| !c.muted)),
+            unmute: Availability::only(call.is_some_and(|c| c.muted)),
+            dtmf: Availability::only(customer.is_some()),
+            dial: Availability::can(signed_in && s != S::Rest && only_held),
+            transfer: Availability::only(customer.is_some() && !waiting_transfer),
+            cancel_transfer: Availability::only(waiting_transfer),
+            consult: Availability::only(customer.is_some() && bar.calls.len() == 1),
+            take_back: Availability::only(held_customer && consulting.is_some()),
+            conference: Availability::only(
+                held_customer && consulting.is_some_and(|c| c.phase == CallPhase::Talking),
+            ),
+            switch_call: Availability::only(
+                talking.is_some() && bar.calls.iter().any(|c| c.held) && consulting.is_none(),
+            ),
             save_calldata: Availability::only(call.is_some()),
             sign_out: match (bar_shown, call.is_some()) {
                 (false, _) => Availability::Hidden,
@@ -107,7 +164,7 @@ impl Controls {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view::{CallView, Direction, HealthView, Media};
+    use crate::view::{Direction, HealthView, Media};
     use Availability::{Disabled, Enabled, Hidden};
 
     fn bar(state: AgentStateView, call: Option<CallView>) -> BarView {
@@ -121,6 +178,7 @@ mod tests {
             cause: None,
             gateway: Some("https://gw".into()),
         };
+        bar.calls = call.clone().into_iter().collect();
         bar.call = call;
         bar
     }
@@ -132,7 +190,15 @@ mod tests {
             called: "4001".into(),
             direction: Direction::Inbound,
             media: Media::Voice,
+            phase: match (answered, held) {
+                (false, _) => CallPhase::Ringing,
+                (true, false) => CallPhase::Talking,
+                (true, true) => CallPhase::Held,
+            },
+            kind: CallKind::Customer,
             held,
+            muted: false,
+            parties: Vec::new(),
             since: 0,
             answered_at: answered.then_some(1),
             calldata: None,
@@ -209,6 +275,106 @@ mod tests {
         assert_eq!(talking.save_calldata, Enabled);
         let held = of(AgentStateView::Hold, call(true, true));
         assert_eq!([held.hold, held.unhold], [Hidden, Enabled]);
+    }
+
+    #[test]
+    fn ringing_offers_reject_and_talking_offers_the_call_controls() {
+        let ringing = of(AgentStateView::Ringing, call(false, false));
+        assert_eq!(
+            [ringing.reject, ringing.mute, ringing.transfer],
+            [Enabled, Hidden, Hidden]
+        );
+        assert_eq!(ringing.dial, Disabled);
+        let talking = of(AgentStateView::Talking, call(true, false));
+        assert_eq!(
+            [
+                talking.mute,
+                talking.unmute,
+                talking.dtmf,
+                talking.transfer,
+                talking.consult
+            ],
+            [Enabled, Hidden, Enabled, Enabled, Enabled]
+        );
+        assert_eq!(
+            [talking.busy, talking.rest],
+            [Enabled, Enabled],
+            "for after the call"
+        );
+        assert_eq!([talking.dial, talking.ready, talking.work], [Disabled; 3]);
+        let idle = of(AgentStateView::Idle, None);
+        assert_eq!(idle.dial, Enabled);
+    }
+
+    #[test]
+    fn internal_and_help_calls_offer_no_call_control() {
+        for kind in [CallKind::Internal, CallKind::Consult, CallKind::Conference] {
+            let mut c = call(true, false);
+            if let Some(c) = c.as_mut() {
+                c.kind = kind;
+            }
+            let controls = of(AgentStateView::Talking, c);
+            assert_eq!(
+                [
+                    controls.mute,
+                    controls.hold,
+                    controls.transfer,
+                    controls.consult,
+                    controls.dtmf
+                ],
+                [Hidden; 5],
+                "{kind:?}"
+            );
+            assert_eq!(controls.hang_up, Enabled);
+        }
+    }
+
+    #[test]
+    fn a_consult_offers_take_back_and_three_way_and_a_held_call_can_be_dialled_past() {
+        let customer = call(true, true).map(|mut c| {
+            c.call_id = "cust".into();
+            c
+        });
+        let help = call(true, false).map(|mut c| {
+            c.call_id = "help".into();
+            c.kind = CallKind::Consult;
+            c
+        });
+        let mut b = bar(AgentStateView::Talking, help.clone());
+        b.calls = customer.clone().into_iter().chain(help).collect();
+        let c = Controls::of(&b);
+        assert_eq!(
+            [
+                c.take_back,
+                c.conference,
+                c.switch_call,
+                c.consult,
+                c.transfer
+            ],
+            [Enabled, Enabled, Hidden, Hidden, Hidden]
+        );
+        let held_only = of(AgentStateView::Hold, customer);
+        assert_eq!([held_only.dial, held_only.unhold], [Enabled, Enabled]);
+    }
+
+    #[test]
+    fn mute_shows_unmute_and_a_waiting_transfer_can_be_cancelled() {
+        let mut muted = bar(
+            AgentStateView::Talking,
+            call(true, false).map(|mut c| {
+                c.muted = true;
+                c
+            }),
+        );
+        let c = Controls::of(&muted);
+        assert_eq!([c.mute, c.unmute], [Hidden, Enabled]);
+        muted.transfer = Some(crate::view::TransferView {
+            call_id: Some("c1".into()),
+            failed: false,
+            result: None,
+        });
+        let c = Controls::of(&muted);
+        assert_eq!([c.transfer, c.cancel_transfer], [Hidden, Enabled]);
     }
 
     #[test]

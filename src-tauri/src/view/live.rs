@@ -14,6 +14,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use super::{BarView, EventRecord, HealthKind, HealthView, ViewMemory, bar_view};
+use crate::recent::RecentCalls;
 use crate::settings::Settings;
 
 /// How many recent events the app keeps for the page.
@@ -59,6 +60,7 @@ struct State {
     next_seq: u64,
     memory: ViewMemory,
     settings: Settings,
+    recent: RecentCalls,
 }
 
 /// The shell's live state (managed Tauri state).
@@ -69,7 +71,7 @@ pub struct Live {
 }
 
 impl Live {
-    pub fn new(settings: Settings) -> Self {
+    pub fn new(settings: Settings, recent: RecentCalls) -> Self {
         let (shown, _) = watch::channel(Shown {
             bar: BarView::signed_out(None, now_ms()),
             rests_over: 0,
@@ -82,6 +84,7 @@ impl Live {
                 next_seq: 0,
                 memory: ViewMemory::default(),
                 settings,
+                recent,
             }),
             shown,
         }
@@ -145,8 +148,15 @@ impl Live {
     /// that the rest time is over. Returns the bar as shown.
     pub fn show_state(&self, engine: &BarState, rest_over: bool) -> BarView {
         let mut state = self.lock();
-        let State { agent, memory, .. } = &mut *state;
-        let view = bar_view(engine, agent.as_deref(), memory);
+        let State {
+            agent,
+            memory,
+            recent,
+            ..
+        } = &mut *state;
+        let mut view = bar_view(engine, agent.as_deref(), memory);
+        recent.follow(&self.shown.borrow().bar.calls, &view.calls);
+        view.recent_calls = recent.list();
         self.show(&mut state, view.clone(), rest_over);
         view
     }
@@ -155,7 +165,20 @@ impl Live {
     pub fn show_signed_out(&self, reason: Option<String>) {
         let mut state = self.lock();
         state.memory.clear();
-        self.show(&mut state, BarView::signed_out(reason, now_ms()), false);
+        let mut view = BarView::signed_out(reason, now_ms());
+        view.recent_calls = state.recent.list();
+        self.show(&mut state, view, false);
+    }
+
+    /// The agent signed out: the recent calls go too, unless the agent keeps them.
+    pub fn agent_signed_out(&self) {
+        {
+            let mut state = self.lock();
+            if !state.settings.keep_recent_calls {
+                state.recent.clear();
+            }
+        }
+        self.show_signed_out(None);
     }
 
     /// Shows the same bar again, for followers to put it into words anew
@@ -211,7 +234,7 @@ mod tests {
 
     #[test]
     fn followers_see_changes_only() {
-        let live = Live::new(Settings::default());
+        let live = Live::new(Settings::default(), RecentCalls::default());
         let mut shown = live.subscribe();
         let engine = BarState::signed_out(0);
         live.show_state(&engine, false);
@@ -228,7 +251,7 @@ mod tests {
 
     #[test]
     fn the_timeline_keeps_health_changes() {
-        let live = Live::new(Settings::default());
+        let live = Live::new(Settings::default(), RecentCalls::default());
         live.show_signed_out(Some("The gateway signed you out".into()));
         live.show_signed_out(None);
         let timeline = live.timeline();
@@ -241,7 +264,7 @@ mod tests {
 
     #[test]
     fn events_are_numbered_and_capped() {
-        let live = Live::new(Settings::default());
+        let live = Live::new(Settings::default(), RecentCalls::default());
         for _ in 0..RECENT_EVENTS + 5 {
             live.record("AgentState_Ready".into(), serde_json::json!({}));
         }

@@ -91,11 +91,53 @@ pub struct HealthView {
 }
 
 /// Which way a call goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     Inbound,
     Outbound,
+    /// Agent to agent: an internal call, a consult, a conference.
+    Internal,
+}
+
+/// Where a call is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum CallPhase {
+    Ringing,
+    /// Placed by the agent; the other side rings.
+    Dialing,
+    Talking,
+    Held,
+}
+
+/// What kind of call (from the gateway's feature code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum CallKind {
+    Customer,
+    Internal,
+    Consult,
+    Conference,
+}
+
+/// A state asked for during a call, taken when the call ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum NextStateView {
+    Busy,
+    Rest,
+}
+
+/// A transfer on the bar: waiting for its target, or failed (the customer
+/// is still with the agent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferView {
+    pub call_id: Option<String>,
+    pub failed: bool,
+    /// The gateway's result code when it failed.
+    pub result: Option<i32>,
 }
 
 /// What a call carries.
@@ -131,7 +173,12 @@ pub struct CallView {
     pub called: String,
     pub direction: Direction,
     pub media: Media,
+    pub phase: CallPhase,
+    pub kind: CallKind,
     pub held: bool,
+    pub muted: bool,
+    /// The other parties of a three-party call.
+    pub parties: Vec<String>,
     /// When the call began ringing or was answered (epoch ms).
     pub since: u64,
     /// When the call was answered (epoch ms), null while ringing.
@@ -162,7 +209,15 @@ pub struct BarView {
     /// For `busy`: the reason code given.
     pub busy_reason: Option<String>,
     pub health: HealthView,
+    /// The call the agent is on: talking, else ringing, else held.
     pub call: Option<CallView>,
+    /// Every call of the agent's, oldest first (`call` among them).
+    pub calls: Vec<CallView>,
+    /// The state the agent asked for during the call.
+    pub next: Option<NextStateView>,
+    pub transfer: Option<TransferView>,
+    /// The shift's finished calls, newest first.
+    pub recent_calls: Vec<crate::recent::RecentCall>,
     pub last_error: Option<ErrorView>,
     /// Which actions the agent can take now.
     pub controls: Controls,
@@ -185,6 +240,10 @@ impl BarView {
                 gateway: None,
             },
             call: None,
+            calls: Vec::new(),
+            next: None,
+            transfer: None,
+            recent_calls: Vec::new(),
             last_error: None,
             controls: Controls::NONE,
         }
@@ -261,7 +320,8 @@ pub struct AppInfo {
 /// just saved (the gateway sends no event for it).
 #[derive(Debug, Default, Clone)]
 pub struct ViewMemory {
-    answered: Option<(Option<String>, u64)>,
+    /// When each call on the bar was first seen talking.
+    answered: Vec<(Option<String>, u64)>,
     rest_until: Option<u64>,
     saved_calldata: Option<(Option<String>, String)>,
 }
@@ -279,7 +339,7 @@ impl ViewMemory {
 
     /// The call `callid`, answered at `answered_at`, is back on the bar after a restart.
     pub fn call_resumed(&mut self, callid: String, answered_at: u64) {
-        self.answered = Some((Some(callid), answered_at));
+        self.answered.push((Some(callid), answered_at));
     }
 
     /// Forgets everything (a new session).
@@ -295,7 +355,7 @@ pub fn bar_view(
     memory: &mut ViewMemory,
 ) -> BarView {
     use agentgateway::Health;
-    use agentgateway::bar::{AgentState, Direction as CallDirection, Media as CallMedia};
+    use agentgateway::bar::AgentState;
 
     let agent = match state.agent {
         AgentState::SignedOut | AgentState::SigningIn => AgentStateView::Signedout,
@@ -347,50 +407,38 @@ pub fn bar_view(
     if agent != AgentStateView::Rest {
         memory.rest_until = None;
     }
-    let call = state.call.as_ref().map(|call| {
-        let answered_at = match agent {
-            AgentStateView::Ringing => None,
-            _ => match &memory.answered {
-                Some((id, at)) if *id == call.callid => Some(*at),
-                _ => {
-                    let at = if agent == AgentStateView::Talking {
-                        state.since_ms
-                    } else {
-                        call.since_ms
-                    };
-                    memory.answered = Some((call.callid.clone(), at));
-                    Some(at)
-                }
-            },
-        };
-        let calldata = match &memory.saved_calldata {
-            Some((id, saved)) if *id == call.callid => Some(saved.clone()),
-            _ => call.calldata.as_ref().map(|c| c.0.clone()),
-        };
-        CallView {
-            call_id: call.callid.clone().unwrap_or_default(),
-            caller: call.caller.clone().unwrap_or_default(),
-            called: call.called.clone().unwrap_or_default(),
-            direction: match call.direction {
-                CallDirection::Outbound => Direction::Outbound,
-                CallDirection::Inbound | CallDirection::Unknown => Direction::Inbound,
-            },
-            media: match call.media {
-                CallMedia::Voice => Media::Voice,
-                CallMedia::Video => Media::Video,
-                CallMedia::VoiceAndVideo => Media::VoiceAndVideo,
-                CallMedia::Unknown => Media::Unknown,
-            },
-            held: call.held,
-            since: call.since_ms,
-            answered_at,
-            calldata,
-        }
-    });
-    if call.is_none() {
-        memory.answered = None;
+    memory
+        .answered
+        .retain(|(id, _)| state.calls.iter().any(|c| c.callid == *id));
+    if !state
+        .calls
+        .iter()
+        .any(|c| c.callid == memory.saved_calldata_id())
+    {
         memory.saved_calldata = None;
     }
+    let calls: Vec<CallView> = state
+        .calls
+        .iter()
+        .map(|call| call_view(call, memory))
+        .collect();
+    let call = state.active_index().map(|i| calls[i].clone());
+    let transfer = state.transfer.as_ref().map(|t| {
+        use agentgateway::bar::TransferOutcome;
+        let result = match t.outcome {
+            TransferOutcome::Waiting => None,
+            TransferOutcome::Failed { result } => Some(i32::try_from(result).unwrap_or(-1)),
+        };
+        TransferView {
+            call_id: t.callid.clone(),
+            failed: result.is_some(),
+            result,
+        }
+    });
+    let next = state.next.map(|n| match n {
+        agentgateway::bar::NextState::Busy { .. } => NextStateView::Busy,
+        agentgateway::bar::NextState::Rest { .. } => NextStateView::Rest,
+    });
 
     let mut view = BarView {
         agent_id: agent_id.map(str::to_owned),
@@ -400,6 +448,10 @@ pub fn bar_view(
         busy_reason: state.busy_reason.clone(),
         health,
         call,
+        calls,
+        next,
+        transfer,
+        recent_calls: Vec::new(),
         last_error: state.last_error.as_ref().map(|e| ErrorView {
             kind: e.kind.clone(),
             message: crate::errors::last_error_words(e),
@@ -409,6 +461,78 @@ pub fn bar_view(
     };
     view.controls = Controls::of(&view);
     view
+}
+
+impl ViewMemory {
+    fn saved_calldata_id(&self) -> Option<String> {
+        self.saved_calldata.as_ref().and_then(|(id, _)| id.clone())
+    }
+
+    /// When `call` was answered: the first time the bar saw it talking.
+    fn answered_at(&mut self, call: &agentgateway::bar::Call) -> Option<u64> {
+        use agentgateway::bar::CallPhase as P;
+        if let Some((_, at)) = self.answered.iter().find(|(id, _)| *id == call.callid) {
+            return Some(*at);
+        }
+        match call.phase {
+            P::Ringing | P::Dialing => None,
+            P::Talking | P::Held => {
+                let at = if call.phase == P::Talking {
+                    call.phase_since_ms
+                } else {
+                    call.since_ms
+                };
+                self.answered.push((call.callid.clone(), at));
+                Some(at)
+            }
+        }
+    }
+}
+
+/// One call as the page shows it.
+fn call_view(call: &agentgateway::bar::Call, memory: &mut ViewMemory) -> CallView {
+    use agentgateway::bar::{
+        CallKind as K, CallPhase as P, Direction as CallDirection, Media as CallMedia,
+    };
+    let answered_at = memory.answered_at(call);
+    let calldata = match &memory.saved_calldata {
+        Some((id, saved)) if *id == call.callid => Some(saved.clone()),
+        _ => call.calldata.as_ref().map(|c| c.0.clone()),
+    };
+    CallView {
+        call_id: call.callid.clone().unwrap_or_default(),
+        caller: call.caller.clone().unwrap_or_default(),
+        called: call.called.clone().unwrap_or_default(),
+        direction: match call.direction {
+            CallDirection::Outbound => Direction::Outbound,
+            CallDirection::Internal => Direction::Internal,
+            CallDirection::Inbound | CallDirection::Unknown => Direction::Inbound,
+        },
+        media: match call.media {
+            CallMedia::Voice => Media::Voice,
+            CallMedia::Video => Media::Video,
+            CallMedia::VoiceAndVideo => Media::VoiceAndVideo,
+            CallMedia::Unknown => Media::Unknown,
+        },
+        phase: match call.phase {
+            P::Ringing => CallPhase::Ringing,
+            P::Dialing => CallPhase::Dialing,
+            P::Talking => CallPhase::Talking,
+            P::Held => CallPhase::Held,
+        },
+        kind: match call.kind {
+            K::Customer => CallKind::Customer,
+            K::Internal => CallKind::Internal,
+            K::Consult => CallKind::Consult,
+            K::Conference => CallKind::Conference,
+        },
+        held: call.is_held(),
+        muted: call.muted,
+        parties: call.parties.clone(),
+        since: call.since_ms,
+        answered_at,
+        calldata,
+    }
 }
 
 #[cfg(test)]

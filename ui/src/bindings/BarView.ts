@@ -4,6 +4,9 @@ import type { CallView } from "./CallView";
 import type { Controls } from "./Controls";
 import type { ErrorView } from "./ErrorView";
 import type { Health } from "./Health";
+import type { NextStateView } from "./NextStateView";
+import type { RecentCall } from "./RecentCall";
+import type { TransferView } from "./TransferView";
 
 /**
  * What the connection bar shows.
@@ -20,7 +23,23 @@ restUntil: number | null,
 /**
  * For `busy`: the reason code given.
  */
-busyReason: string | null, health: Health, call: CallView | null, lastError: ErrorView | null, 
+busyReason: string | null, health: Health, 
+/**
+ * The call the agent is on: talking, else ringing, else held.
+ */
+call: CallView | null, 
+/**
+ * Every call of the agent's, oldest first (`call` among them).
+ */
+calls: Array<CallView>, 
+/**
+ * The state the agent asked for during the call.
+ */
+next: NextStateView | null, transfer: TransferView | null, 
+/**
+ * The shift's finished calls, newest first.
+ */
+recentCalls: Array<RecentCall>, lastError: ErrorView | null, 
 /**
  * Which actions the agent can take now.
  */

@@ -4,4 +4,28 @@ import type { Availability } from "./Availability";
 /**
  * The bar's actions and whether each is usable now.
  */
-export type Controls = { ready: Availability, busy: Availability, cancelBusy: Availability, rest: Availability, cancelRest: Availability, work: Availability, cancelWork: Availability, answer: Availability, hangUp: Availability, hold: Availability, unhold: Availability, saveCalldata: Availability, signOut: Availability, };
+export type Controls = { ready: Availability, busy: Availability, cancelBusy: Availability, rest: Availability, cancelRest: Availability, work: Availability, cancelWork: Availability, answer: Availability, 
+/**
+ * Send the ringing call back to the queue, or release it.
+ */
+reject: Availability, hangUp: Availability, hold: Availability, unhold: Availability, mute: Availability, unmute: Availability, 
+/**
+ * Keypad tones into the call.
+ */
+dtmf: Availability, 
+/**
+ * Place a call (to a number or a colleague): no call up but held ones.
+ */
+dial: Availability, transfer: Availability, cancelTransfer: Availability, consult: Availability, 
+/**
+ * Drop the consult call and go back to the held customer.
+ */
+takeBack: Availability, 
+/**
+ * Join the held customer and the consulted colleague.
+ */
+conference: Availability, 
+/**
+ * Talk on a held call, holding the one up now.
+ */
+switchCall: Availability, saveCalldata: Availability, signOut: Availability, };

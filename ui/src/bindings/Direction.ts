@@ -3,4 +3,4 @@
 /**
  * Which way a call goes.
  */
-export type Direction = "inbound" | "outbound";
+export type Direction = "inbound" | "outbound" | "internal";

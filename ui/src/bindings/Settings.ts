@@ -3,7 +3,9 @@ import type { LanguageSetting } from "./LanguageSetting";
 import type { Mode } from "./Mode";
 import type { NotificationSettings } from "./NotificationSettings";
 import type { PushSettings } from "./PushSettings";
+import type { ReasonNames } from "./ReasonNames";
 import type { ShortcutSettings } from "./ShortcutSettings";
+import type { Skills } from "./Skills";
 import type { StatusAfterSignIn } from "./StatusAfterSignIn";
 import type { Trust } from "./Trust";
 
@@ -14,7 +16,11 @@ export type Settings = { gateways: Array<string>, agentId: string, phone: string
 /**
  * Start AgentBar at login (off by default).
  */
-autostart: boolean, language: LanguageSetting, shortcuts: ShortcutSettings, 
+autostart: boolean, language: LanguageSetting, shortcuts: ShortcutSettings, skills: Skills, 
+/**
+ * Keep the list of recent calls across sign-outs (off: cleared at sign-out).
+ */
+keepRecentCalls: boolean, reasonNames: ReasonNames, 
 /**
  * Names of the settings an administrator locked (read-only for the user).
  */

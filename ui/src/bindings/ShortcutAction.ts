@@ -3,4 +3,4 @@
 /**
  * What a shortcut does.
  */
-export type ShortcutAction = "answer" | "hangUp" | "ready" | "busy";
+export type ShortcutAction = "answer" | "hangUp" | "ready" | "busy" | "mute";

@@ -3,4 +3,8 @@
 /**
  * Global keyboard shortcuts, such as "Ctrl+Alt+A"; empty turns one off.
  */
-export type ShortcutSettings = { answer: string, hangUp: string, ready: string, busy: string, };
+export type ShortcutSettings = { answer: string, hangUp: string, ready: string, busy: string, 
+/**
+ * Mute or unmute the call.
+ */
+mute: string, };

@@ -47,7 +47,16 @@ export const DEFAULT_SETTINGS: Settings = {
     "answer": "Ctrl+Alt+A",
     "hangUp": "Ctrl+Alt+H",
     "ready": "Ctrl+Alt+R",
-    "busy": "Ctrl+Alt+B"
+    "busy": "Ctrl+Alt+B",
+    "mute": "Ctrl+Alt+M"
+  },
+  "skills": {
+    "kind": "all"
+  },
+  "keepRecentCalls": false,
+  "reasonNames": {
+    "busy": [],
+    "rest": []
   },
   "locked": []
 };
@@ -66,6 +75,10 @@ export const SIGNED_OUT_BAR: BarView = {
     "gateway": null
   },
   "call": null,
+  "calls": [],
+  "next": null,
+  "transfer": null,
+  "recentCalls": [],
   "lastError": null,
   "controls": {
     "ready": "disabled",
@@ -76,9 +89,20 @@ export const SIGNED_OUT_BAR: BarView = {
     "work": "disabled",
     "cancelWork": "hidden",
     "answer": "hidden",
+    "reject": "hidden",
     "hangUp": "hidden",
     "hold": "hidden",
     "unhold": "hidden",
+    "mute": "hidden",
+    "unmute": "hidden",
+    "dtmf": "hidden",
+    "dial": "disabled",
+    "transfer": "hidden",
+    "cancelTransfer": "hidden",
+    "consult": "hidden",
+    "takeBack": "hidden",
+    "conference": "hidden",
+    "switchCall": "hidden",
     "saveCalldata": "hidden",
     "signOut": "hidden"
   }
@@ -100,7 +124,10 @@ export const LOCKABLE: readonly string[] = [
   "quitSignsOut",
   "autostart",
   "language",
-  "shortcuts"
+  "shortcuts",
+  "skills",
+  "keepRecentCalls",
+  "reasonNames"
 ];
 
 /** Event names the Rust side emits. */

@@ -6,22 +6,31 @@ import { api, type AppError, type BarView, type Controls } from "../api";
 import { setAttr, setDisabled, setHidden, setText } from "../dom";
 import { stateLabel } from "../format";
 import { t } from "../i18n";
-import { BUSY_REASONS, healthText, restSecondsFromMinutes, showsBar, stateTimerText } from "../model";
+import { BUSY_REASONS, healthText, reasonLabel, restSecondsFromMinutes, showsBar, stateTimerText } from "../model";
 import type { Context } from "./context";
 
-/** Control → its button. */
-export const CONTROL_IDS: Partial<Record<keyof Controls, string>> = {
-  ready: "btn-ready",
-  busy: "btn-busy",
-  cancelBusy: "btn-cancel-busy",
-  rest: "btn-rest",
-  cancelRest: "btn-cancel-rest",
-  work: "btn-work",
-  cancelWork: "btn-cancel-work",
-  answer: "btn-answer",
-  hangUp: "btn-hangup",
-  hold: "btn-hold",
-  unhold: "btn-unhold",
+/** Control → its buttons. */
+export const CONTROL_IDS: Partial<Record<keyof Controls, readonly string[]>> = {
+  ready: ["btn-ready"],
+  busy: ["btn-busy"],
+  cancelBusy: ["btn-cancel-busy"],
+  rest: ["btn-rest"],
+  cancelRest: ["btn-cancel-rest"],
+  work: ["btn-work"],
+  cancelWork: ["btn-cancel-work"],
+  answer: ["btn-answer"],
+  reject: ["btn-reject", "btn-requeue"],
+  hangUp: ["btn-hangup"],
+  hold: ["btn-hold"],
+  unhold: ["btn-unhold"],
+  mute: ["btn-mute"],
+  unmute: ["btn-unmute"],
+  dtmf: ["btn-keypad"],
+  transfer: ["btn-transfer"],
+  cancelTransfer: ["btn-cancel-transfer"],
+  consult: ["btn-consult"],
+  takeBack: ["btn-take-back"],
+  conference: ["btn-conference"],
 };
 
 /** The pill, the health line and the agent label for `bar`. */
@@ -55,14 +64,20 @@ export function renderStatus(ctx: Context, bar: BarView): void {
 /** Each button as the bar's controls say, and off while its command runs. */
 export function renderControls(ctx: Context): void {
   const controls = ctx.bar.controls;
-  for (const [key, id] of Object.entries(CONTROL_IDS) as [keyof Controls, string][]) {
-    const button = ctx.el<HTMLButtonElement>(id);
+  for (const [key, ids] of Object.entries(CONTROL_IDS) as [keyof Controls, readonly string[]][]) {
     const availability = controls[key];
-    setHidden(button, availability === "hidden");
-    setDisabled(button, availability !== "enabled" || ctx.busy(id));
+    for (const id of ids) {
+      const button = ctx.el<HTMLButtonElement>(id);
+      setHidden(button, availability === "hidden");
+      setDisabled(button, availability !== "enabled" || ctx.busy(id));
+    }
   }
   setDisabled(ctx.el<HTMLSelectElement>("busy-reason"), controls.busy !== "enabled");
   setDisabled(ctx.el<HTMLInputElement>("rest-minutes"), controls.rest !== "enabled");
+  const cause = ctx.el<HTMLSelectElement>("rest-cause");
+  // During a rest the row shows its cancel instead.
+  setHidden(cause, cause.options.length === 0 || controls.cancelRest !== "hidden");
+  setDisabled(cause, controls.rest !== "enabled");
   setDisabled(ctx.el<HTMLButtonElement>("btn-sign-out"), controls.signOut === "disabled" || ctx.busy("btn-sign-out"));
 }
 
@@ -86,11 +101,37 @@ export function fillBusyReasons(ctx: Context): void {
   select.value = "200";
 }
 
-/** The busy reasons in the current language. */
+/**
+ * The busy reasons in the current language, named as the site names them;
+ * the rest causes from the site's list (none: the select is hidden, cause 0).
+ */
 export function renderBusyReasons(ctx: Context): void {
+  const names = ctx.settings.reasonNames;
   for (const option of ctx.el<HTMLSelectElement>("busy-reason").options) {
-    option.textContent = t("bar.reason", { reason: option.value });
+    setText(option, reasonLabel(Number(option.value), names.busy));
   }
+  const cause = ctx.el<HTMLSelectElement>("rest-cause");
+  const wanted = names.rest.filter((r) => r.name.trim() !== "");
+  const same =
+    cause.options.length === wanted.length && wanted.every((r, i) => cause.options[i]?.value === String(r.code));
+  if (!same) {
+    const previous = cause.value;
+    cause.replaceChildren(
+      ...wanted.map((r) => {
+        const option = ctx.doc.createElement("option");
+        option.value = String(r.code);
+        return option;
+      }),
+    );
+    if (wanted.some((r) => String(r.code) === previous)) cause.value = previous;
+  }
+  for (const option of cause.options) setText(option, reasonLabel(Number(option.value), names.rest));
+}
+
+/** The rest cause chosen, 0 when the site names none. */
+export function restCause(ctx: Context): number {
+  const cause = ctx.el<HTMLSelectElement>("rest-cause");
+  return cause.options.length === 0 ? 0 : Number(cause.value);
 }
 
 /** The bar's buttons to their commands. */
@@ -106,7 +147,7 @@ export function wireBar(ctx: Context): void {
     if (seconds === null) {
       return Promise.reject<AppError>({ kind: "invalid", message: t("bar.restInvalid") });
     }
-    return api.rest(seconds, 0);
+    return api.rest(seconds, restCause(ctx));
   });
   command("btn-cancel-rest", () => api.cancelRest());
   command("btn-work", () => api.work());

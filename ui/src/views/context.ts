@@ -1,5 +1,5 @@
 /** What every view of the page may use of the app that holds it. */
-import type { AppError, BarView, Settings } from "../api";
+import type { AppError, BarView, Settings, SkillsView } from "../api";
 
 export interface Context {
   readonly doc: Document;
@@ -15,6 +15,9 @@ export interface Context {
   /** Runs a command for a button: disabled while in flight, errors to the last-error line. */
   run(buttonId: string, command: () => Promise<unknown>): Promise<boolean>;
   showError(error: AppError): void;
+  /** The skill queues as last asked for while signed in (null: not known). */
+  readonly skills: SkillsView | null;
+  setSkills(view: SkillsView | null): void;
   renderError(): void;
   /** Shows every text in the language of the settings. */
   applyLanguage(): void;

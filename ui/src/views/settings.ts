@@ -1,11 +1,11 @@
 /**
- * The settings panel: notifications, window, language and the diagnostics
- * archive. A change is saved at once; a refused one is put back.
+ * The settings panel: notifications, window, language, skill queues and the
+ * diagnostics archive. A change is saved at once; a refused one is put back.
  */
-import { api, asAppError, type Settings } from "../api";
+import { api, asAppError, type Settings, type Skills } from "../api";
 import { setHidden, setText } from "../dom";
 import { t } from "../i18n";
-import { readSetting, withSetting, type SettingPath } from "../model";
+import { isLocked, readSetting, withSetting, type SettingPath } from "../model";
 import type { Context } from "./context";
 import { applyLocks } from "./signin";
 
@@ -18,6 +18,7 @@ const SETTING_IDS: Record<string, SettingPath> = {
   "always-on-top": "alwaysOnTop",
   "quit-signs-out": "quitSignsOut",
   autostart: "autostart",
+  "keep-recent-calls": "keepRecentCalls",
 };
 
 export class SettingsPanel {
@@ -51,6 +52,8 @@ export class SettingsPanel {
       const value = lang.value === "en" || lang.value === "zh-CN" ? lang.value : "auto";
       void this.save(lang, { ...ctx.settings, language: value });
     });
+    const skills = ctx.el("settings").querySelector<HTMLElement>('[data-setting="skills"]');
+    skills?.addEventListener("change", (event) => void this.saveSkills(event.target as HTMLInputElement));
     ctx.el("btn-save-diagnostics").addEventListener(
       "click",
       () =>
@@ -72,11 +75,76 @@ export class SettingsPanel {
       this.ctx.el<HTMLInputElement>(id).checked = readSetting(this.ctx.settings, path);
     }
     this.ctx.el<HTMLSelectElement>("language").value = this.ctx.settings.language;
+    this.renderSkills();
     this.renderShortcuts();
   }
 
+  /**
+   * All skills, or only the ticked ones: the agent's configured skills while
+   * signed in, else the ones saved (by ID).
+   */
+  renderSkills(): void {
+    const ctx = this.ctx;
+    const chosen = ctx.settings.skills;
+    const locked = isLocked(ctx.settings.locked, "skills");
+    const all = ctx.el<HTMLInputElement>("skills-all");
+    const only = ctx.el<HTMLInputElement>("skills-only");
+    all.checked = chosen.kind === "all";
+    only.checked = chosen.kind === "only";
+    all.disabled = locked;
+    only.disabled = locked;
+    const ids = chosen.kind === "only" ? chosen.ids : [];
+    const known = ctx.skills?.configured ?? ids.map((id) => ({ id, name: id }));
+    const list = ctx.el("skills-list");
+    const key = JSON.stringify(known);
+    if (list.dataset.key !== key) {
+      list.dataset.key = key;
+      list.replaceChildren(
+        ...known.map((skill) => {
+          const label = ctx.doc.createElement("label");
+          label.className = "check";
+          const box = ctx.doc.createElement("input");
+          box.type = "checkbox";
+          box.className = "skill";
+          box.value = skill.id;
+          const name = ctx.doc.createElement("span");
+          name.textContent = skill.name;
+          label.append(box, " ", name);
+          return label;
+        }),
+      );
+    }
+    for (const box of list.querySelectorAll<HTMLInputElement>("input.skill")) {
+      box.checked = chosen.kind === "only" && ids.includes(box.value);
+      box.disabled = locked || chosen.kind === "all";
+    }
+    setHidden(ctx.el("skills-hint"), ctx.skills !== null);
+  }
+
+  /** Saves the skill choice and, while signed in, signs in to those skills now. */
+  private async saveSkills(control: HTMLInputElement): Promise<void> {
+    const ctx = this.ctx;
+    const list = ctx.el("skills-list");
+    let ids = [...list.querySelectorAll<HTMLInputElement>("input.skill:checked")].map((b) => b.value);
+    if (control.id === "skills-only" && ctx.settings.skills.kind === "all") {
+      // Starting from all: tick the skills signed in to now (or every one).
+      const now = ctx.skills?.signedIn.map((s) => s.id) ?? [];
+      ids = now.length > 0 ? now : [...list.querySelectorAll<HTMLInputElement>("input.skill")].map((b) => b.value);
+    }
+    const skills: Skills = ctx.el<HTMLInputElement>("skills-all").checked ? { kind: "all" } : { kind: "only", ids };
+    const saved = await this.save(control, { ...ctx.settings, skills });
+    if (!saved || ctx.bar.state === "signedout") return;
+    try {
+      ctx.setSkills(await api.signInSkills(skills.kind === "all" ? null : skills.ids));
+    } catch (error) {
+      const e = asAppError(error);
+      setText(ctx.el("settings-status"), e.message);
+      ctx.showError(e);
+    }
+  }
+
   /** Saves settings changed in the panel; a refused change is put back. */
-  async save(control: HTMLInputElement | HTMLSelectElement, wanted: Settings): Promise<void> {
+  async save(control: HTMLInputElement | HTMLSelectElement, wanted: Settings): Promise<boolean> {
     const ctx = this.ctx;
     const status = ctx.el("settings-status");
     const languageBefore = ctx.settings.language;
@@ -87,10 +155,12 @@ export class SettingsPanel {
       if (saved.language !== languageBefore) ctx.applyLanguage();
       applyLocks(ctx.doc, saved.locked);
       setText(status, t("settings.saved"));
+      return true;
     } catch (error) {
       const e = asAppError(error);
       setText(status, e.message);
       ctx.showError(e);
+      return false;
     } finally {
       applyLocks(ctx.doc, ctx.settings.locked);
       this.render();

@@ -9,12 +9,16 @@ import { t } from "../i18n";
 import { SHORTCUT_ACTIONS, actionFor, checkShortcuts, formatShortcut, parseShortcut } from "../shortcuts";
 import type { Context } from "./context";
 
-/** Shortcut action → its input in the settings panel, and the button it presses in the window. */
-const SHORTCUT_IDS: Record<ShortcutAction, { input: string; button: string }> = {
-  answer: { input: "shortcut-answer", button: "btn-answer" },
-  hangUp: { input: "shortcut-hang-up", button: "btn-hangup" },
-  ready: { input: "shortcut-ready", button: "btn-ready" },
-  busy: { input: "shortcut-busy", button: "btn-busy" },
+/**
+ * Shortcut action → its input in the settings panel, and the buttons it
+ * presses in the window: the first one shown and usable (mute toggles).
+ */
+const SHORTCUT_IDS: Record<ShortcutAction, { input: string; buttons: readonly string[] }> = {
+  answer: { input: "shortcut-answer", buttons: ["btn-answer"] },
+  hangUp: { input: "shortcut-hang-up", buttons: ["btn-hangup"] },
+  ready: { input: "shortcut-ready", buttons: ["btn-ready"] },
+  busy: { input: "shortcut-busy", buttons: ["btn-busy"] },
+  mute: { input: "shortcut-mute", buttons: ["btn-mute", "btn-unmute"] },
 };
 
 export class ShortcutsView {
@@ -26,7 +30,7 @@ export class ShortcutsView {
   /** `save` saves settings through the settings panel. */
   constructor(
     private readonly ctx: Context,
-    private readonly save: (control: HTMLInputElement, wanted: Settings) => Promise<void>,
+    private readonly save: (control: HTMLInputElement, wanted: Settings) => Promise<unknown>,
   ) {}
 
   wire(): void {
@@ -42,9 +46,11 @@ export class ShortcutsView {
       const action = actionFor(ctx.settings.shortcuts, event);
       if (action === null) return;
       if (this.statuses.some((s) => s.action === action && s.state === "registered")) return;
-      const button = ctx.el<HTMLButtonElement>(SHORTCUT_IDS[action].button);
       event.preventDefault();
-      if (!button.hidden && !button.disabled) button.click();
+      const button = SHORTCUT_IDS[action].buttons
+        .map((id) => ctx.el<HTMLButtonElement>(id))
+        .find((b) => !b.hidden && !b.disabled);
+      button?.click();
     });
   }
 

@@ -4,9 +4,12 @@
 //! gateway) and what it reads back (request log, emitted and delivered
 //! events, push attempts, agent state, calldata).
 //!
-//! The same operations are served over HTTP by [`http`]; [`scenario`] runs
-//! the call-center day through them.
+//! Calls beyond one agent (skill queues, virtual colleagues, number
+//! behaviour, DTMF, per-call hang-ups) are in `calls`. The same operations
+//! are served over HTTP by [`http`]; [`scenario`] runs the call-center day
+//! through them.
 
+mod calls;
 pub mod http;
 pub mod scenario;
 
@@ -20,7 +23,9 @@ use serde_json::Value;
 
 use tokio::time::Instant;
 
-pub use crate::state::{calls::Ring, error::ControlError, session::CallSnapshot};
+pub use crate::state::{
+    call::CallSnapshot, calls::Ring, error::ControlError, session::Colleague, skills::QueueCall,
+};
 use crate::{
     http::{
         faults::Fault,
@@ -29,9 +34,10 @@ use crate::{
     },
     state::{
         Gateway, PushAttempt,
-        calls::Op,
+        call::Call,
+        calls::{Env, Op},
         end_session, guid,
-        session::{Call, Session},
+        session::{NextState, Session},
     },
     sync::lock,
     wire,
@@ -49,10 +55,23 @@ pub struct AgentSnapshot {
     pub mode: Option<String>,
     /// `idle`, `busy`, `wrap-up` or `rest` (outside of the call).
     pub state: Option<String>,
+    /// The call the bar shows: the talking one, else the newest.
     pub call: Option<CallSnapshot>,
+    /// Every call of the agent, oldest first (held customer, consult call…).
+    #[serde(default)]
+    pub calls: Vec<CallSnapshot>,
     /// Length of the current call's calldata (the value stays out of logs).
     pub calldata_len: Option<usize>,
     pub queued_events: usize,
+    /// Skills the agent is signed in to.
+    #[serde(default)]
+    pub skills: Vec<u32>,
+    /// `busy` or `rest` when asked for during a call (status 9).
+    #[serde(default)]
+    pub next_state: Option<String>,
+    /// A virtual colleague signed in by the control side.
+    #[serde(default)]
+    pub colleague: bool,
 }
 
 /// In-process control of a running simulator; cheap to clone.
@@ -77,7 +96,7 @@ impl Control {
 
     /// The customer hangs up the agent's call (ringing or connected).
     pub fn customer_hang_up(&self, agent: &str) -> Result<(), ControlError> {
-        self.app.gw.with_session(agent, |s| s.customer_hang_up())
+        self.app.gw.act(agent, |s| s.customer_hang_up(None))
     }
 
     /// Queue any event object as is (unknown `eventType`s too).
@@ -253,16 +272,18 @@ impl Gateway {
         format!("{}-{seq}", wire::now_ms() / 1000)
     }
 
-    pub fn ring(&self, agent: &str, ring: &Ring) -> Result<String, ControlError> {
+    pub fn ring(self: &Arc<Self>, agent: &str, ring: &Ring) -> Result<String, ControlError> {
         let callid = self.next_call_id();
-        self.with_session(agent, |s| s.ring(&callid, ring))?;
+        self.act(agent, |s| s.ring(&callid, ring))?;
         Ok(callid)
     }
 
-    pub fn force_sign_out(&self, agent: &str) -> Result<(), ControlError> {
+    pub fn force_sign_out(self: &Arc<Self>, agent: &str) -> Result<(), ControlError> {
         self.with_session(agent, |_| Ok(()))?;
-        if let Some(session) = self.slots().get_mut(agent).and_then(|s| s.session.take()) {
-            end_session(session, true);
+        let mut slots = self.slots();
+        if let Some(session) = slots.get_mut(agent).and_then(|s| s.session.take()) {
+            let effects = end_session(session, true);
+            self.run_effects(&mut slots, agent, effects);
         }
         Ok(())
     }
@@ -291,13 +312,26 @@ impl Gateway {
             .get_mut(agent)
             .and_then(|s| s.session.as_mut())
             .ok_or_else(|| ControlError::NotSignedIn(agent.to_owned()))?;
+        let fate = |n: &str| self.fate(n);
+        let env = Env {
+            site: &self.cfg.site,
+            new_callid: String::new(),
+            available: Vec::new(),
+            fate: &fate,
+        };
+        // Supervisor changes only apply outside of calls.
+        if !session.calls.is_empty() {
+            return Err(ControlError::NotIdle(agent.to_owned()));
+        }
         let outcome = session
-            .apply(op)
+            .apply(op, &env)
             .map_err(|_| ControlError::NotIdle(agent.to_owned()))?;
         if let Some((generation, after)) = outcome.rest_timer {
             let after = timer.unwrap_or(after);
             self.spawn_rest_timer(agent, session.tasks.clone(), generation, after);
         }
+        let effects = std::mem::take(&mut session.effects);
+        self.run_effects(&mut slots, agent, effects);
         Ok(())
     }
 
@@ -320,9 +354,18 @@ impl Gateway {
             signed_in: session.is_some(),
             mode: session.map(|s| if s.push.is_some() { "push" } else { "polling" }.to_owned()),
             state: session.map(|s| s.work.name().to_owned()),
-            call: session.and_then(|s| s.call.as_ref().map(Call::snapshot)),
+            call: session.and_then(|s| s.main_call().map(Call::snapshot)),
+            calls: session.map_or_else(Vec::new, |s| s.calls.iter().map(Call::snapshot).collect()),
             calldata_len: session.and_then(|s| s.current_calldata().map(str::len)),
             queued_events: session.map_or(0, |s| s.queue.len()),
+            skills: session.map_or_else(Vec::new, |s| s.skills.clone()),
+            next_state: session.and_then(|s| {
+                s.next.as_ref().map(|n| match n {
+                    NextState::Busy { .. } => "busy".to_owned(),
+                    NextState::Rest { .. } => "rest".to_owned(),
+                })
+            }),
+            colleague: session.is_some_and(|s| s.colleague.is_some()),
         })
     }
 

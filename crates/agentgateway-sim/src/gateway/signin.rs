@@ -5,7 +5,7 @@
 //! The answer waits `SimConfig::signin_answer_delay` after the session has
 //! started, so a push can reach the client before the GUID does.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -16,10 +16,9 @@ use crate::{
     state::{
         Gateway, end_session,
         guid::{self, GuidBook},
-        queue::EventQueue,
         session::{PushTarget, Session, Work},
     },
-    wire::{self, Refusal, retcode},
+    wire::{Refusal, retcode},
 };
 
 #[derive(Deserialize)]
@@ -100,10 +99,8 @@ impl Gateway {
             let mut slots = self.slots();
             let slot = slots.entry(agent.to_owned()).or_default();
             slot.signing_in = false;
-            if let Some(old) = slot.session.take() {
-                // Forcible sign-in: the old session ends and its call is released.
-                end_session(old, true);
-            }
+            // Forcible sign-in: the old session ends and its calls are released.
+            let ended = slot.session.take().map(|old| end_session(old, true));
             let session = self.new_session(agent, &req);
             let guid = session.guids.current().to_owned();
             let body = sign_in_body(SignInResult {
@@ -116,6 +113,9 @@ impl Gateway {
                 time_remaining: self.cfg.password_days_remaining.to_string(),
             });
             slot.session = Some(session);
+            if let Some(effects) = ended {
+                self.run_effects(&mut slots, agent, effects);
+            }
             (body, guid)
         };
         tracing::info!(agent, force, "agent signed in");
@@ -142,23 +142,17 @@ impl Gateway {
             Some(5) => Work::WrapUp,
             _ => Work::Idle,
         };
-        let session = Session {
-            agent: agent.to_owned(),
-            login_time: wire::now_ms(),
-            guids: GuidBook::new(guid::generate(&self.node), now),
-            last_heard: now,
-            polls_waiting: 0,
-            push: push.clone(),
-            autoanswer: req.autoanswer.unwrap_or(true),
-            autoenteridle: req.autoenteridle.unwrap_or(true),
-            work,
-            call: None,
-            calldata: HashMap::new(),
-            queue: Arc::new(EventQueue::default()),
-            rest_generation: 0,
-            tasks: self.cancel.child_token(),
-            records: self.records_of(agent),
-        };
+        let mut session = Session::new(
+            agent,
+            GuidBook::new(guid::generate(&self.node), now),
+            self.records_of(agent),
+            self.cancel.child_token(),
+        );
+        session.push = push.clone();
+        session.autoanswer = req.autoanswer.unwrap_or(true);
+        session.autoenteridle = req.autoenteridle.unwrap_or(true);
+        session.work = work;
+        session.phone = req.phonenum.clone().unwrap_or_default();
         if let Some(target) = &push {
             self.record_secret(agent, &target.token);
         }

@@ -6,6 +6,7 @@
 //! never reaches it, and every request is logged whatever became of it.
 
 pub mod faults;
+pub(crate) mod ops;
 pub mod reqlog;
 pub(crate) mod routes;
 pub(crate) mod server;

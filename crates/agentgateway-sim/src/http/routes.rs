@@ -9,12 +9,11 @@
 use std::sync::Arc;
 
 use http::{HeaderMap, Method, StatusCode};
-use serde_json::Value;
 
-use super::faults::RequestKind;
+use super::{faults::RequestKind, ops};
 use crate::{
     gateway::Reply,
-    state::{Gateway, calls::Op},
+    state::Gateway,
     wire::{BAD_PARAMETER, PREFIX, Refusal},
 };
 
@@ -31,8 +30,10 @@ enum Route<'a> {
     UpdateGuid,
     Status,
     Poll,
-    /// A bar or calldata operation, parsed later with query and body.
+    /// A bar, call-control or calldata operation, parsed later with query and body.
     Operation(&'a str, &'a [&'a str]),
+    /// A read-only query, parsed later with query and body.
+    Query(&'a str, &'a [&'a str]),
 }
 
 /// Segments below the prefix, or `None` for a path outside it.
@@ -57,33 +58,11 @@ fn route<'a>(method: &Method, segs: &'a [&'a str]) -> Option<(Route<'a>, &'a str
         ("onlineagent", agent, ["handshake"]) if m == Method::POST => (Route::Handshake, agent),
         ("onlineagent", agent, ["updateGuid"]) if m == Method::PUT => (Route::UpdateGuid, agent),
         ("onlineagent", agent, ["agentstatus"]) if m == Method::GET => (Route::Status, agent),
-        (
-            "onlineagent",
-            agent,
-            rest @ (["sayfree"]
-            | ["saybusy"]
-            | ["cancelbusy"]
-            | ["cancelrest"]
-            | ["work"]
-            | ["cancelwork"]
-            | ["rest", _, _]),
-        ) if m == Method::POST => (Route::Operation("onlineagent", rest), agent),
-        ("voicecall", agent, rest @ ["answer"]) if m == Method::PUT => {
-            (Route::Operation("voicecall", rest), agent)
+        (family, agent, rest) if ops::is_operation(&m, family, rest) => {
+            (Route::Operation(family, rest), agent)
         }
-        ("voicecall", agent, rest @ ["release"]) if m == Method::DELETE => {
-            (Route::Operation("voicecall", rest), agent)
-        }
-        ("voicecall", agent, rest @ (["hold"] | ["gethold"] | ["transfer"]))
-            if m == Method::POST =>
-        {
-            (Route::Operation("voicecall", rest), agent)
-        }
-        ("calldata", agent, rest @ ["setcalldataex"]) if m == Method::PUT => {
-            (Route::Operation("calldata", rest), agent)
-        }
-        ("calldata", agent, rest @ ["appdata"]) if m == Method::GET => {
-            (Route::Operation("calldata", rest), agent)
+        (family, agent, rest) if ops::is_query(&m, family, rest) => {
+            (Route::Query(family, rest), agent)
         }
         ("agentevent", agent, []) if m == Method::GET => (Route::Poll, agent),
         _ => return None,
@@ -147,8 +126,12 @@ pub async fn handle(
         Route::UpdateGuid => gw.update_guid(agent, guid),
         Route::Status => gw.agent_status(agent),
         Route::Poll => gw.poll(agent, guid, param("calldata")).await,
-        Route::Operation(family, rest) => match parse_op(family, rest, &param, body) {
+        Route::Operation(family, rest) => match ops::parse_op(family, rest, &param, body) {
             Ok(op) => gw.operate(agent, guid, op),
+            Err(refusal) => refusal.into(),
+        },
+        Route::Query(family, rest) => match ops::parse_query(family, rest, &param, body) {
+            Ok(query) => gw.query(agent, guid, query),
             Err(refusal) => refusal.into(),
         },
     };
@@ -158,84 +141,6 @@ pub async fn handle(
 fn not_found() -> (StatusCode, Reply) {
     let refusal = Refusal::new(BAD_PARAMETER.retcode, "no such interface");
     (StatusCode::NOT_FOUND, refusal.into())
-}
-
-/// A JSON string or number as text.
-fn text(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn parse_op(
-    family: &str,
-    rest: &[&str],
-    param: &dyn Fn(&str) -> Option<String>,
-    body: &[u8],
-) -> Result<Op, Refusal> {
-    let json = || serde_json::from_slice::<Value>(body).map_err(|_| BAD_PARAMETER);
-    let op = match (family, rest) {
-        ("onlineagent", ["sayfree"]) => Op::SayFree,
-        ("onlineagent", ["saybusy"]) => {
-            let reason = match param("reason") {
-                None => None,
-                Some(r) => Some(
-                    r.parse::<u16>()
-                        .ok()
-                        .filter(|r| (200..=250).contains(r))
-                        .ok_or(BAD_PARAMETER)?,
-                ),
-            };
-            Op::SayBusy { reason }
-        }
-        ("onlineagent", ["cancelbusy"]) => Op::CancelBusy,
-        ("onlineagent", ["rest", seconds, cause]) => Op::Rest {
-            seconds: seconds
-                .parse::<u32>()
-                .ok()
-                .filter(|s| (1..=86_399).contains(s))
-                .ok_or(BAD_PARAMETER)?,
-            cause: cause.parse::<u8>().map_err(|_| BAD_PARAMETER)?,
-        },
-        ("onlineagent", ["cancelrest"]) => Op::CancelRest,
-        ("onlineagent", ["work"]) => Op::Work,
-        ("onlineagent", ["cancelwork"]) => Op::CancelWork,
-        ("voicecall", ["answer"]) => Op::Answer,
-        ("voicecall", ["release"]) => Op::Release,
-        ("voicecall", ["hold"]) => Op::Hold,
-        ("voicecall", ["gethold"]) => Op::GetHold {
-            callid: param("callid"),
-        },
-        ("voicecall", ["transfer"]) => {
-            let v = json()?;
-            Op::Transfer {
-                devicetype: text(v.get("devicetype")).ok_or(BAD_PARAMETER)?,
-                address: text(v.get("address")).ok_or(BAD_PARAMETER)?,
-                mode: text(v.get("mode")).unwrap_or_else(|| "0".to_owned()),
-            }
-        }
-        ("calldata", ["setcalldataex"]) => {
-            let v = json()?;
-            let calldata = v.get("calldata").and_then(Value::as_str);
-            Op::SetCallData {
-                callid: text(v.get("callid")).ok_or(BAD_PARAMETER)?,
-                calldata: calldata.ok_or(BAD_PARAMETER)?.to_owned(),
-                encoded: match v.get("isDataEncoded") {
-                    None | Some(Value::Null) => false,
-                    Some(Value::Bool(b)) => *b,
-                    Some(Value::String(s)) => s == "true",
-                    Some(_) => return Err(BAD_PARAMETER),
-                },
-            }
-        }
-        ("calldata", ["appdata"]) => Op::AppData {
-            callid: param("callId"),
-        },
-        _ => return Err(BAD_PARAMETER),
-    };
-    Ok(op)
 }
 
 #[cfg(test)]

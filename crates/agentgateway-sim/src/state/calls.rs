@@ -1,11 +1,16 @@
 //! The agent-state machine: connection-bar operations (protocol.md §5),
-//! calls rung from the control side, and call-associated data (§6).
+//! skill sign-in and after-call settings (§8, §12), calls rung from the
+//! control side, and call-associated data (§6). Dialling, consult and
+//! conference are in `dial`, in-call controls in `incall`, transfer in
+//! `transfer`; the life of a call in `legs`.
 //!
 //! Every change emits the event sequence a real gateway sends, e.g. a release:
 //! `AgentEvent_Call_Release` → `AgentEvent_Customer_Release` →
 //! `AgentOther_PhoneRelease` → `AgentState_Work` / `AgentState_Ready`.
-//! An operation the current state does not allow is refused with `100-009`
-//! and changes nothing.
+//! An operation the current state does not allow is refused with the
+//! `200-xxx` code of protocol.md §7 where one is listed, else `100-009`, and
+//! changes nothing. Busy and rest asked for during a call wait for its end
+//! (status 9).
 
 use std::time::Duration;
 
@@ -14,10 +19,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{
+    call::{Call, Peer, Phase, feature},
     error::ControlError,
-    session::{Call, Phase, Session, Work},
+    legs::End,
+    session::{NextState, Session, Work},
+    skills,
 };
-use crate::wire::{BAD_PARAMETER, Refusal, STATE_FORBIDS, retcode};
+use crate::{
+    site::{NumberFate, Site},
+    wire::{BAD_PARAMETER, Refusal, STATE_FORBIDS, retcode},
+};
 
 /// Largest calldata, in decoded bytes.
 pub const CALLDATA_MAX: usize = 16 * 1024;
@@ -65,6 +76,51 @@ pub enum Op {
         address: String,
         mode: String,
     },
+    CancelTransfer,
+    CallOut {
+        called: String,
+        caller: Option<String>,
+        skill: Option<u32>,
+        calldata: Option<String>,
+        media_ability: Option<String>,
+    },
+    CallInner {
+        called: String,
+    },
+    InnerHelp {
+        dst: String,
+        devicetype: u8,
+        three_party: bool,
+        calldata: Option<String>,
+    },
+    ConfJoin {
+        callid: String,
+    },
+    DropCall {
+        callid: String,
+    },
+    Disconnect {
+        number: String,
+    },
+    Mute {
+        on: bool,
+    },
+    ConnectHold {
+        callid: String,
+    },
+    SecondDial {
+        digits: String,
+    },
+    Reject {
+        callid: Option<String>,
+        mode: u8,
+    },
+    ResetSkill {
+        autoflag: String,
+        ids: Vec<u32>,
+    },
+    AutoAnswer(bool),
+    AutoEnterIdle(bool),
     SetCallData {
         callid: String,
         calldata: String,
@@ -75,6 +131,29 @@ pub enum Op {
     },
 }
 
+/// What an operation may look at beyond its own session: the site, a fresh
+/// call ID, who could take a call now, how numbers behave.
+pub struct Env<'a> {
+    pub site: &'a Site,
+    /// Used when the operation makes a call.
+    pub new_callid: String,
+    /// Agents with no call and idle, in roster order, with their signed-in skills.
+    pub available: Vec<(String, Vec<u32>)>,
+    pub fate: &'a dyn Fn(&str) -> NumberFate,
+}
+
+impl Env<'_> {
+    /// An available agent other than `me`, by agent ID or by skill.
+    pub fn pick(&self, me: &str, agent: Option<&str>, skill: Option<u32>) -> Option<String> {
+        self.available
+            .iter()
+            .find(|(a, skills)| {
+                a != me && agent.is_none_or(|x| x == a) && skill.is_none_or(|s| skills.contains(&s))
+            })
+            .map(|(a, _)| a.clone())
+    }
+}
+
 /// What an accepted operation answers, and a rest timer to start.
 pub struct Outcome {
     pub result: Value,
@@ -82,9 +161,13 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn done() -> Result<Self, Refusal> {
+    pub(crate) fn done() -> Result<Self, Refusal> {
+        Self::answer(Value::Null)
+    }
+
+    pub(crate) fn answer(result: Value) -> Result<Self, Refusal> {
         Ok(Outcome {
-            result: Value::Null,
+            result,
             rest_timer: None,
         })
     }
@@ -94,30 +177,39 @@ const CALLDATA_TOO_BIG: Refusal =
     Refusal::new(retcode::CALLDATA_REJECTED, "calldata rejected: over 16 KB");
 
 impl Session {
-    /// Apply a bar operation; refused operations change nothing.
-    pub fn apply(&mut self, op: Op) -> Result<Outcome, Refusal> {
-        let in_call = self.call.is_some();
-        let phase = self.call.as_ref().map(|c| c.phase);
+    /// Apply an operation; refused operations change nothing.
+    pub fn apply(&mut self, op: Op, env: &Env<'_>) -> Result<Outcome, Refusal> {
+        let in_call = !self.calls.is_empty();
         match op {
             Op::SayFree => {
                 if in_call || self.work == Work::Rest {
                     return Err(STATE_FORBIDS);
                 }
                 self.work = Work::Idle;
+                self.next = None;
                 self.emit("AgentState_Ready", Value::Null);
             }
             Op::SayBusy { reason } => {
-                if in_call || self.work == Work::Rest {
+                if self.work == Work::Rest && !in_call {
                     return Err(STATE_FORBIDS);
                 }
-                self.work = Work::NotReady;
                 let reason = reason.map_or_else(|| "1".to_owned(), |r| r.to_string());
+                self.count(|s| s.busynums += 1);
+                if in_call {
+                    self.next = Some(NextState::Busy { reason });
+                    return Outcome::done();
+                }
+                self.work = Work::NotReady;
                 self.emit(
                     "AgentState_SetNotReady_Success",
                     json!({ "reason": reason }),
                 );
             }
             Op::CancelBusy => {
+                if in_call && matches!(self.next, Some(NextState::Busy { .. })) {
+                    self.next = None;
+                    return Outcome::done();
+                }
                 if in_call || self.work != Work::NotReady {
                     return Err(STATE_FORBIDS);
                 }
@@ -126,8 +218,13 @@ impl Session {
                 self.emit("AgentState_Ready", Value::Null);
             }
             Op::Rest { seconds, .. } => {
-                if in_call || self.work == Work::Rest {
+                if self.work == Work::Rest {
                     return Err(STATE_FORBIDS);
+                }
+                self.count(|s| s.restnums += 1);
+                if in_call {
+                    self.next = Some(NextState::Rest { seconds });
+                    return Outcome::done();
                 }
                 self.work = Work::Rest;
                 self.rest_generation += 1;
@@ -141,6 +238,10 @@ impl Session {
                 });
             }
             Op::CancelRest => {
+                if in_call && matches!(self.next, Some(NextState::Rest { .. })) {
+                    self.next = None;
+                    return Outcome::done();
+                }
                 if self.work != Work::Rest {
                     return Err(STATE_FORBIDS);
                 }
@@ -165,43 +266,45 @@ impl Session {
                 self.emit("AgentState_Ready", Value::Null);
             }
             Op::Answer => {
-                let Some(call) = self.call.as_mut().filter(|c| c.phase == Phase::Ringing) else {
+                let id = self.in_phase(Phase::Ringing).map(|c| c.id.clone());
+                if !id.is_some_and(|id| self.answer_call(&id)) {
                     return Err(STATE_FORBIDS);
-                };
-                call.phase = Phase::Talking;
-                call.answered = true;
-                let content = call.talking_content();
-                self.emit("AgentEvent_Talking", content);
-                self.emit("AgentState_Busy", Value::Null);
+                }
             }
             Op::Release => {
-                let Some(call) = self.call.take() else {
+                let target = [Phase::Talking, Phase::Alerting, Phase::Ringing, Phase::Held]
+                    .into_iter()
+                    .find_map(|p| self.in_phase(p))
+                    .map(|c| (c.id.clone(), c.answered, c.phase));
+                let Some((id, answered, phase)) = target else {
                     return Err(STATE_FORBIDS);
                 };
-                self.emit("AgentEvent_Call_Release", json!(call.id));
-                self.emit(
-                    "AgentEvent_Customer_Release",
-                    json!({"callid": call.id, "number": call.caller}),
-                );
-                self.emit("AgentOther_PhoneRelease", json!({"phoneState": 3}));
-                self.after_call(call.answered);
+                self.count(|s| {
+                    s.agentrelease += 1;
+                    if phase == Phase::Ringing {
+                        s.noanswernums += 1;
+                    }
+                });
+                self.end_call(&id, End::Agent);
+                self.settle(answered);
             }
             Op::Hold => {
-                let Some(call) = self.call.as_mut().filter(|c| c.phase == Phase::Talking) else {
+                let Some(call) = self.calls.iter_mut().find(|c| c.phase == Phase::Talking) else {
                     return Err(STATE_FORBIDS);
                 };
                 call.phase = Phase::Held;
                 let id = call.id.clone();
                 self.emit("AgentEvent_Hold", json!(id));
+                self.count(|s| s.keepnums += 1);
             }
             Op::GetHold { callid } => {
-                if phase != Some(Phase::Held) {
+                if self.in_phase(Phase::Held).is_none() || self.in_phase(Phase::Talking).is_some() {
                     return Err(STATE_FORBIDS);
                 }
                 let Some(call) = self
-                    .call
-                    .as_mut()
-                    .filter(|c| Some(&c.id) == callid.as_ref())
+                    .calls
+                    .iter_mut()
+                    .find(|c| c.phase == Phase::Held && Some(&c.id) == callid.as_ref())
                 else {
                     return Err(BAD_PARAMETER);
                 };
@@ -213,34 +316,44 @@ impl Session {
                 devicetype,
                 address,
                 mode,
-            } => {
-                if !matches!(phase, Some(Phase::Talking | Phase::Held)) {
-                    return Err(STATE_FORBIDS);
-                }
-                if address.is_empty() || !matches!(devicetype.as_str(), "1" | "2" | "3" | "4" | "5")
-                {
-                    return Err(BAD_PARAMETER);
-                }
-                let Some(call) = self.call.take() else {
-                    return Err(STATE_FORBIDS);
-                };
-                self.emit(
-                    "AgentEvent_SuccTransResult",
-                    json!({"callid": call.id, "devicetype": devicetype, "address": address, "mode": mode}),
-                );
-                self.emit("AgentEvent_Call_Release", json!(call.id));
-                self.emit("AgentOther_PhoneRelease", json!({"phoneState": 3}));
-                self.after_call(true);
+            } => return self.transfer(&devicetype, &address, &mode, env),
+            Op::CancelTransfer => return self.cancel_transfer(),
+            Op::CallOut {
+                called,
+                caller,
+                skill,
+                calldata,
+                media_ability,
+            } => return self.call_out(&called, caller, skill, calldata, media_ability, env),
+            Op::CallInner { called } => return self.call_inner(&called, env),
+            Op::InnerHelp {
+                dst,
+                devicetype,
+                three_party,
+                calldata,
+            } => return self.inner_help(&dst, devicetype, three_party, calldata, env),
+            Op::ConfJoin { callid } => return self.conf_join(&callid),
+            Op::DropCall { callid } => return self.drop_call(&callid),
+            Op::Disconnect { number } => return self.disconnect(&number),
+            Op::Mute { on } => return self.mute(on),
+            Op::ConnectHold { callid } => return self.connect_hold(&callid),
+            Op::SecondDial { digits } => return self.second_dial(digits),
+            Op::Reject { callid, mode } => return self.reject(callid.as_deref(), mode),
+            Op::ResetSkill { autoflag, ids } => {
+                let configured = env.site.configured(&self.agent);
+                self.skills = skills::reset_selection(&configured, &autoflag, &ids);
             }
+            Op::AutoAnswer(on) => self.autoanswer = on,
+            Op::AutoEnterIdle(on) => self.autoenteridle = on,
             Op::SetCallData {
                 callid,
                 calldata,
                 encoded,
             } => {
-                let Some(call) = &self.call else {
+                if !in_call {
                     return Err(STATE_FORBIDS);
-                };
-                if call.id != callid {
+                }
+                if self.call(&callid).is_none() {
                     return Err(BAD_PARAMETER);
                 }
                 let value = decode_calldata(&calldata, encoded)?;
@@ -248,38 +361,23 @@ impl Session {
             }
             Op::AppData { callid } => {
                 let callid = callid.ok_or(BAD_PARAMETER)?;
-                let known = self.call.as_ref().is_some_and(|c| c.id == callid)
-                    || self.calldata.contains_key(&callid);
+                let known = self.call(&callid).is_some() || self.calldata.contains_key(&callid);
                 if !known {
                     return Err(BAD_PARAMETER);
                 }
                 let value = self.calldata.get(&callid).cloned().unwrap_or_default();
-                return Ok(Outcome {
-                    result: Value::String(value),
-                    rest_timer: None,
-                });
+                return Outcome::answer(Value::String(value));
             }
         }
         Outcome::done()
     }
 
-    /// After a call: wrap-up when the agent answered and does not go idle by
-    /// itself (`autoenteridle` false), idle otherwise.
-    fn after_call(&mut self, answered: bool) {
-        if answered && !self.autoenteridle {
-            self.work = Work::WrapUp;
-            self.emit("AgentState_Work", Value::Null);
-        } else {
-            self.work = Work::Idle;
-            self.emit("AgentState_Ready", Value::Null);
-        }
-    }
-
-    /// A call arrives (control side). With `autoanswer` (the sign-in default)
-    /// the agent answers at once: `AgentEvent_Auto_Answer` → `AgentEvent_Talking`
-    /// → `AgentState_Busy`; otherwise `AgentEvent_Ringing` and the bar answers.
+    /// A call arrives (control side) for an idle agent with no call. With
+    /// `autoanswer` (the sign-in default) the agent answers at once:
+    /// `AgentEvent_Auto_Answer` → `AgentEvent_Talking` → `AgentState_Busy`;
+    /// otherwise `AgentEvent_Ringing` and the bar answers.
     pub fn ring(&mut self, callid: &str, ring: &Ring) -> Result<(), ControlError> {
-        if self.call.is_some() || self.work != Work::Idle {
+        if !self.is_available() {
             return Err(ControlError::NotIdle(self.agent.clone()));
         }
         if ring
@@ -289,58 +387,59 @@ impl Session {
         {
             return Err(ControlError::BadRequest("calldata over 16 KB".to_owned()));
         }
-        let transfer_from = ring.transfer_from.clone().unwrap_or_default();
-        let call = Call {
-            id: callid.to_owned(),
-            caller: ring.caller.clone(),
-            called: ring.called.clone(),
-            phase: Phase::Ringing,
-            answered: false,
-            feature: if ring.outbound { "7" } else { "0" },
-            media_ability: ring.media_ability.clone().unwrap_or_else(|| "1".to_owned()),
+        let feature = if ring.outbound {
+            feature::OUTBOUND
+        } else {
+            feature::INBOUND
         };
-        let content = json!({
-            "caller": call.caller,
-            "called": call.called,
-            "callid": call.id,
-            "transfer": if transfer_from.is_empty() { "no" } else { "yes" },
-            "transfrom": transfer_from,
-            "type": "main",
-            "mediaType": "5",
-            "mediaAbility": call.media_ability,
-            "feature": call.feature,
+        let mut call = Call::new(callid, &ring.caller, &ring.called, Phase::Ringing, feature);
+        call.media_ability = ring.media_ability.clone().unwrap_or_else(|| "1".to_owned());
+        call.transfer_from = ring.transfer_from.clone().filter(|t| !t.is_empty());
+        call.peers.push(Peer::Customer {
+            number: ring.caller.clone(),
         });
         if let Some(data) = &ring.calldata {
             self.calldata.insert(callid.to_owned(), data.clone());
         }
-        if self.autoanswer {
-            self.emit("AgentEvent_Auto_Answer", content);
-            let mut call = call;
-            call.phase = Phase::Talking;
-            call.answered = true;
-            self.emit("AgentEvent_Talking", call.talking_content());
-            self.emit("AgentState_Busy", Value::Null);
-            self.call = Some(call);
-        } else {
-            self.emit("AgentEvent_Ringing", content);
-            self.call = Some(call);
-        }
+        self.offer(call);
         Ok(())
     }
 
-    /// The customer hangs up (control side).
-    pub fn customer_hang_up(&mut self) -> Result<(), ControlError> {
+    /// The customer hangs up (control side): the call `callid`, or the
+    /// agent's customer call.
+    pub fn customer_hang_up(&mut self, callid: Option<&str>) -> Result<(), ControlError> {
         let call = self
-            .call
-            .take()
+            .calls
+            .iter()
+            .rev()
+            .find(|c| {
+                callid.map_or_else(
+                    || c.peers.iter().any(|p| matches!(p, Peer::Customer { .. })),
+                    |id| c.id == id,
+                )
+            })
             .ok_or_else(|| ControlError::NoCall(self.agent.clone()))?;
-        self.emit(
-            "AgentEvent_Customer_Release",
-            json!({"callid": call.id, "number": call.caller}),
+        let (id, who) = (
+            call.id.clone(),
+            call.peers
+                .iter()
+                .find(|p| matches!(p, Peer::Customer { .. }))
+                .cloned()
+                .unwrap_or(Peer::Customer {
+                    number: call.caller.clone(),
+                }),
         );
-        self.emit("AgentEvent_Call_Release", json!(call.id));
-        self.emit("AgentOther_PhoneRelease", json!({"phoneState": 3}));
-        self.after_call(call.answered);
+        if call.peers.len() <= 1 {
+            let answered = call.answered;
+            if !answered {
+                self.count(|s| s.noanswernums += 1);
+            }
+            let number = who.number().to_owned();
+            self.end_call(&id, End::Remote { number });
+            self.settle(answered);
+        } else {
+            self.peer_left(&id, &who);
+        }
         Ok(())
     }
 
@@ -350,19 +449,19 @@ impl Session {
         if value.is_empty() || value.len() > CALLDATA_MAX {
             return;
         }
-        if let Some(call) = &self.call {
-            self.calldata.entry(call.id.clone()).or_insert(value);
+        if let Some(id) = self.main_call().map(|c| c.id.clone()) {
+            self.calldata.entry(id).or_insert(value);
         }
     }
 
     pub fn current_calldata(&self) -> Option<&str> {
-        let call = self.call.as_ref()?;
+        let call = self.main_call()?;
         self.calldata.get(&call.id).map(String::as_str)
     }
 }
 
 /// The stored calldata: the text itself, or the Base64-decoded text.
-fn decode_calldata(value: &str, encoded: bool) -> Result<String, Refusal> {
+pub(crate) fn decode_calldata(value: &str, encoded: bool) -> Result<String, Refusal> {
     let text = if encoded {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(value.trim())

@@ -15,6 +15,8 @@ pub enum ControlError {
     NotIdle(String),
     #[error("agent {0} has no call")]
     NoCall(String),
+    #[error("agent {0} is signed in from a client, not as a virtual colleague")]
+    SignedIn(String),
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("the gateway listener cannot start: {0}")]
@@ -29,6 +31,7 @@ impl ControlError {
             ControlError::NotSignedIn(_) => "not_signed_in",
             ControlError::NotIdle(_) => "not_idle",
             ControlError::NoCall(_) => "no_call",
+            ControlError::SignedIn(_) => "signed_in",
             ControlError::BadRequest(_) => "bad_request",
             ControlError::Listener(_) => "listener",
         }

@@ -1,5 +1,6 @@
 //! The simulated gateway's state: a slot per agent with its session, the
-//! record of every event emitted and delivered per agent, and the push log.
+//! skill queues, the numbers the control side marked, the record of every
+//! event emitted and delivered per agent, and the push log.
 //!
 //! This is the bottom of the simulator. The agent interface
 //! ([`crate::gateway`]), push delivery, the listener and the control side all
@@ -7,13 +8,22 @@
 //!
 //! All state sits behind one `std::sync::Mutex`, never held across an
 //! `.await`: each gateway call is one short critical section, so operations
-//! of one agent apply in the order they arrive.
+//! of one agent apply in the order they arrive. The skill queues and marked
+//! numbers have their own locks, always taken after the state lock.
 
+pub mod call;
 pub mod calls;
+pub mod dial;
+pub mod effects;
 pub mod error;
 pub mod guid;
+pub mod incall;
+pub mod legs;
 pub mod queue;
 pub mod session;
+pub mod skills;
+pub mod stats;
+pub mod transfer;
 
 use std::{
     collections::HashMap,
@@ -26,10 +36,13 @@ use tokio::time::Instant;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use self::{
+    effects::Effect,
+    legs::End,
     queue::EventQueue,
     session::{Records, Session},
+    skills::SkillQueues,
 };
-use crate::{config::SimConfig, sync::lock};
+use crate::{config::SimConfig, site::NumberFate, sync::lock};
 
 #[derive(Debug, Default)]
 pub(crate) struct Slot {
@@ -65,6 +78,9 @@ pub struct Gateway {
     pub cancel: CancellationToken,
     pub tasks: TaskTracker,
     pub(crate) call_seq: AtomicU64,
+    pub(crate) queues: Mutex<SkillQueues>,
+    /// Numbers the control side marked, over the site's prefixes.
+    pub(crate) numbers: Mutex<HashMap<String, NumberFate>>,
 }
 
 impl Gateway {
@@ -81,6 +97,8 @@ impl Gateway {
             cancel,
             tasks: TaskTracker::new(),
             call_seq: AtomicU64::new(1),
+            queues: Mutex::new(SkillQueues::default()),
+            numbers: Mutex::new(HashMap::new()),
         }
     }
 
@@ -93,6 +111,15 @@ impl Gateway {
             .entry(agent.to_owned())
             .or_default()
             .clone()
+    }
+
+    /// How a dialled number behaves: marked by the control side, else by
+    /// the site's prefixes.
+    pub fn fate(&self, number: &str) -> NumberFate {
+        lock(&self.numbers)
+            .get(number)
+            .copied()
+            .unwrap_or_else(|| self.cfg.site.fate_by_prefix(number))
     }
 
     /// Milliseconds since the simulator started (monotonic).
@@ -160,12 +187,17 @@ impl Gateway {
     }
 }
 
-/// End a session: release its call when asked, queue
+/// End a session: release its calls when asked, queue
 /// `AgentOther_ShutdownService`, wake pollers and stop its timers. A push
-/// client makes one last attempt at what is left.
-pub fn end_session(mut session: Session, release_call: bool) {
-    if release_call && let Some(call) = session.call.take() {
-        session.emit("AgentEvent_Call_Release", json!(call.id));
+/// client makes one last attempt at what is left. Returns what the other
+/// parties of its calls must learn (see `Gateway::run_effects`).
+#[must_use]
+pub fn end_session(mut session: Session, release_call: bool) -> Vec<Effect> {
+    if release_call && !session.calls.is_empty() {
+        let ids: Vec<String> = session.calls.iter().map(|c| c.id.clone()).collect();
+        for id in ids {
+            session.end_call(&id, End::Gone);
+        }
         session.emit("AgentOther_PhoneRelease", json!({"phoneState": 3}));
     }
     session.emit(
@@ -174,4 +206,10 @@ pub fn end_session(mut session: Session, release_call: bool) {
     );
     session.queue.close();
     session.tasks.cancel();
+    let mut effects = std::mem::take(&mut session.effects);
+    effects.retain(|e| !matches!(e, Effect::Timer { .. }));
+    effects
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,6 @@
 //! One signed-in agent: its GUIDs, its event queue, its state outside of
-//! calls and its call, and the record of every event emitted to it.
+//! calls, its calls and skills, and the records kept for it across sessions
+//! (events, secrets, statistics, DTMF digits).
 //!
 //! A session only changes under the gateway's state lock; emitting an event
 //! queues it for the agent's polls or push delivery and records it.
@@ -11,11 +12,17 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{guid::GuidBook, queue::EventQueue};
+use super::{
+    call::{Call, Peer, Phase},
+    effects::Effect,
+    guid::GuidBook,
+    queue::EventQueue,
+    stats::Stats,
+};
 use crate::{sync::lock, wire};
 
 /// Events emitted to, and delivered to, one agent; kept across sessions and
@@ -30,6 +37,10 @@ pub struct Records {
     /// GUIDs handed out and service tokens received (test-only: for
     /// searching a client's files for leaked secrets).
     pub secrets: Vec<String>,
+    /// Today's figures.
+    pub stats: Stats,
+    /// Digits sent with `seconddialex`, in order (test-only record).
+    pub dtmf: Vec<String>,
 }
 
 /// A push-mode session's receiver.
@@ -51,7 +62,22 @@ pub struct Session {
     pub autoanswer: bool,
     pub autoenteridle: bool,
     pub work: Work,
-    pub call: Option<Call>,
+    /// The softphone number given at sign-in.
+    pub phone: String,
+    /// Every call of the agent, oldest first.
+    pub calls: Vec<Call>,
+    /// Skills the agent is signed in to (`resetskill`); none after sign-in.
+    pub skills: Vec<u32>,
+    /// Busy or rest asked for during a call, applied when it ends.
+    pub next: Option<NextState>,
+    /// A success-mode (or talk, three-party) transfer waiting for its target.
+    pub transfer: Option<PendingTransfer>,
+    /// Set for a virtual colleague the control side signed in.
+    pub colleague: Option<Colleague>,
+    /// The last call that ended (`callinfo` without `isNoContainLastCall`).
+    pub last_call: Option<Call>,
+    /// Changes for the gateway to carry out (see [`Effect`]).
+    pub effects: Vec<Effect>,
     /// Calldata per call ID, for every call of this session.
     pub calldata: HashMap<String, String>,
     pub queue: Arc<EventQueue>,
@@ -62,6 +88,39 @@ pub struct Session {
 }
 
 impl Session {
+    /// A new session with no call, idle, in no skill queue.
+    pub fn new(
+        agent: &str,
+        guids: GuidBook,
+        records: Arc<Mutex<Records>>,
+        tasks: CancellationToken,
+    ) -> Self {
+        Self {
+            agent: agent.to_owned(),
+            login_time: wire::now_ms(),
+            guids,
+            last_heard: Instant::now(),
+            polls_waiting: 0,
+            push: None,
+            autoanswer: true,
+            autoenteridle: true,
+            work: Work::Idle,
+            phone: String::new(),
+            calls: Vec::new(),
+            skills: Vec::new(),
+            next: None,
+            transfer: None,
+            colleague: None,
+            last_call: None,
+            effects: Vec::new(),
+            calldata: HashMap::new(),
+            queue: Arc::new(EventQueue::default()),
+            rest_generation: 0,
+            tasks,
+            records,
+        }
+    }
+
     /// Queue an event of this agent and record it.
     pub fn emit(&self, event_type: &str, content: Value) {
         self.emit_raw(wire::event_json(
@@ -78,12 +137,20 @@ impl Session {
         records.emitted.push(json.clone());
         records.emitted_at.push(SystemTime::now());
         drop(records);
-        self.queue.push(json);
+        // Nobody polls a virtual colleague: its events are only recorded.
+        if self.colleague.is_none() {
+            self.queue.push(json);
+        }
     }
 
-    /// `agentstatus` code: 3 busy, 4 idle, 5 wrap-up, 7 talking, 8 rest.
+    /// `agentstatus` code: 3 busy, 4 idle, 5 wrap-up, 7 in a call,
+    /// 8 rest, 9 busy or rest waiting for the call to end.
     pub fn status_code(&self) -> u8 {
-        if self.call.as_ref().is_some_and(Call::is_connected) {
+        let connected = self.calls.iter().any(Call::is_connected);
+        if connected && self.next.is_some() {
+            return 9;
+        }
+        if connected {
             return 7;
         }
         match self.work {
@@ -93,6 +160,74 @@ impl Session {
             Work::Rest => 8,
         }
     }
+
+    /// Change today's figures.
+    pub fn count(&self, f: impl FnOnce(&mut Stats)) {
+        f(&mut lock(&self.records).stats);
+    }
+
+    pub fn call(&self, callid: &str) -> Option<&Call> {
+        self.calls.iter().find(|c| c.id == callid)
+    }
+
+    pub fn call_mut(&mut self, callid: &str) -> Option<&mut Call> {
+        self.calls.iter_mut().find(|c| c.id == callid)
+    }
+
+    /// The call in `phase`, newest first.
+    pub fn in_phase(&self, phase: Phase) -> Option<&Call> {
+        self.calls.iter().rev().find(|c| c.phase == phase)
+    }
+
+    /// The call the bar shows: the talking one, else the newest.
+    pub fn main_call(&self) -> Option<&Call> {
+        self.in_phase(Phase::Talking).or(self.calls.last())
+    }
+
+    /// Idle with no call: a queue call or a direct call may be offered.
+    pub fn is_available(&self) -> bool {
+        self.calls.is_empty() && self.work == Work::Idle
+    }
+}
+
+/// What the agent goes to once its calls end (protocol.md §12).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextState {
+    Busy { reason: String },
+    Rest { seconds: u32 },
+}
+
+/// How a transfer that waits for its target ends when the target answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferMode {
+    /// Success mode: the agent leaves.
+    Success,
+    /// Talk or three-party mode: a conference forms, the agent leaves later.
+    Conference,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingTransfer {
+    pub callid: String,
+    pub target: Peer,
+    pub mode: TransferMode,
+}
+
+/// How a virtual colleague behaves (control side).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Colleague {
+    /// Busy (not ready) instead of idle.
+    pub busy: bool,
+    /// Let offered calls ring until the caller gives up.
+    pub never_answer: bool,
+    /// Answer after this many milliseconds (default: `CallTimings::colleague_answer_after`).
+    pub answer_after_ms: Option<u64>,
+    /// End a call this many milliseconds after answering; `None` keeps it
+    /// until the other side ends it.
+    pub hang_up_after_ms: Option<u64>,
+    /// Skills to sign in to; `None`: every configured skill.
+    pub skills: Option<Vec<u32>>,
 }
 
 /// The agent's state outside of calls.
@@ -113,65 +248,4 @@ impl Work {
             Work::Rest => "rest",
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Ringing,
-    Talking,
-    Held,
-}
-
-#[derive(Debug, Clone)]
-pub struct Call {
-    pub id: String,
-    pub caller: String,
-    pub called: String,
-    pub phase: Phase,
-    pub answered: bool,
-    pub feature: &'static str,
-    pub media_ability: String,
-}
-
-impl Call {
-    /// Talking or held: the agent's status reads 7.
-    pub fn is_connected(&self) -> bool {
-        matches!(self.phase, Phase::Talking | Phase::Held)
-    }
-
-    pub fn snapshot(&self) -> CallSnapshot {
-        CallSnapshot {
-            callid: self.id.clone(),
-            caller: self.caller.clone(),
-            called: self.called.clone(),
-            phase: match self.phase {
-                Phase::Ringing => "ringing",
-                Phase::Talking => "talking",
-                Phase::Held => "held",
-            }
-            .to_owned(),
-        }
-    }
-
-    /// The content of `AgentEvent_Talking` for this call.
-    pub fn talking_content(&self) -> Value {
-        json!({
-            "caller": self.caller,
-            "called": self.called,
-            "callid": self.id,
-            "feature": self.feature,
-            "type": "main",
-            "mediaAbility": self.media_ability,
-        })
-    }
-}
-
-/// A call as the control side sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallSnapshot {
-    pub callid: String,
-    pub caller: String,
-    pub called: String,
-    /// `ringing`, `talking` or `held`.
-    pub phase: String,
 }

@@ -48,6 +48,10 @@ pub enum ClientError {
     /// A parameter is outside what the interface accepts; nothing was sent.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A call-control parameter broke one of the gateway's rules (which
+    /// parameter, which rule); nothing was sent.
+    #[error("invalid argument: {0}")]
+    InvalidParam(super::InvalidParam),
     /// The TLS configuration could not be built.
     #[error(transparent)]
     Tls(#[from] Arc<TlsError>),
@@ -68,7 +72,7 @@ impl ClientError {
             ClientError::Transport { .. } => "transport",
             ClientError::Malformed { .. } => "malformed",
             ClientError::NoSession => "noSession",
-            ClientError::InvalidArgument(_) => "invalidArgument",
+            ClientError::InvalidArgument(_) | ClientError::InvalidParam(_) => "invalidArgument",
             ClientError::Tls(_) => "tlsConfig",
         }
     }

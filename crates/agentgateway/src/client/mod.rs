@@ -1,4 +1,7 @@
-//! Typed operations on the CC-Gateway agent interface (§2, §3, §5, §6).
+//! Typed operations on the CC-Gateway agent interface: session, events and
+//! bar operations here (§2, §3, §5, §6); skill queues and agent settings in
+//! `agent` (§8, §12), call control in `calls` and `target` (§9), queries in
+//! `queries` (§10, §11).
 //!
 //! A [`Client`] is cheap to clone; clones share the HTTP connection pool, the
 //! current GUID and the current gateway. Every answer's `Set-GUID` replaces
@@ -18,11 +21,25 @@ use crate::secret::Guid;
 use crate::tls::Trust;
 use crate::wire::{Envelope, parse_set_guid};
 
+mod agent;
+mod calls;
+mod decode;
 mod error;
+mod queries;
 mod sign_in;
+mod target;
+pub mod validate;
 
+pub use agent::{Skill, SkillChoice};
+pub use calls::{CallOut, Consult, transfer_request};
 pub use error::ClientError;
+pub use queries::{
+    ACD_BATCH, AccessCode, AgentInfo, CallInfo, HeldCall, Ivr, QueueFigure, RestReason,
+    SkillWaiting, Statistics, Waiting,
+};
 pub use sign_in::{MAX_PASSWORD_CHARS, MAX_PHONE_CHARS, PushRegistration, SignIn, SignInInfo};
+pub use target::{CallTarget, TransferHow};
+pub use validate::InvalidParam;
 
 /// Largest calldata value `setcalldataex` accepts (§6).
 pub const MAX_CALLDATA_BYTES: usize = 16 * 1024;
@@ -133,7 +150,8 @@ impl AgentStatus {
     }
 }
 
-/// Transfer parameters (§5).
+/// Transfer parameters as sent (§9.3); [`Client::transfer_to`] builds them
+/// from a [`CallTarget`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transfer {
     pub device_type: u8,

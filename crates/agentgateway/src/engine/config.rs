@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::client::ClientConfig;
+use crate::client::{ClientConfig, SkillChoice};
 use crate::push::{PushConfig, ServiceToken};
 
 use super::PollTiming;
@@ -20,6 +20,8 @@ pub struct SessionConfig {
     /// Push mode instead of polling: the gateway posts events to a receiver
     /// this session runs.
     pub push: Option<PushMode>,
+    /// The skill queues joined after every sign-in (default: all configured).
+    pub skills: SkillChoice,
 }
 
 /// Push mode: the receiver to run, the URL the gateway posts to, the heartbeat.
@@ -102,6 +104,7 @@ impl SessionConfig {
             timing: PollTiming::default(),
             buffer: 1024,
             push: None,
+            skills: SkillChoice::All,
         }
     }
 }

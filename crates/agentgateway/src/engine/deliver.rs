@@ -27,8 +27,7 @@ impl Engine {
                 .shared
                 .state
                 .borrow()
-                .call
-                .as_ref()
+                .active_call()
                 .and_then(|c| c.callid.clone());
             if let Some(id) = callid {
                 calldata = self.client().app_data(&id).await.ok();

@@ -10,6 +10,7 @@
 //! - `sign`: sign-in, resume, sign-out and signing in again (one policy).
 //! - `poll` and `push_loop`: the two thin loops that do the I/O.
 //! - `deliver`: events to subscribers and the bar; reconcile after a gap.
+//! - [`skills`]: the skill queues joined after every sign-in.
 //! - [`face`]: what the desktop and the CLI share around a session (the
 //!   keyring entries, resume-or-sign-in, the GUID follower).
 //!
@@ -24,6 +25,7 @@ mod poll;
 mod push_loop;
 pub mod recovery;
 mod sign;
+pub mod skills;
 
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -155,6 +157,7 @@ struct Shared {
     /// Kept for signing in again after a switchover (the password stays a Secret).
     credentials: StdMutex<Option<SignIn>>,
     push: Option<PushSide>,
+    skills: skills::SkillSlot,
 }
 
 impl Shared {
@@ -258,6 +261,7 @@ impl Session {
                 batches: Mutex::new(None),
                 current: StdMutex::new(None),
             }),
+            skills: skills::SkillSlot::new(cfg.skills),
         });
         let root = CancellationToken::new();
         // Subscribed here, not in the task: no GUID set from now on is missed.
@@ -330,9 +334,19 @@ impl Session {
     pub fn seed_call(&self, call: Call) {
         // Not published: the bar shows it once resume has reconciled it.
         self.shared.state.send_if_modified(|s| {
-            s.call = Some(call);
+            let known = call.callid.is_some() && s.calls.iter().any(|c| c.callid == call.callid);
+            if !known {
+                s.calls.push(call);
+            }
             false
         });
+    }
+
+    /// Records on the bar what the gateway took without an event to say so:
+    /// a mute, a next state asked for during a call, a transfer waiting for
+    /// its target. Only after the operation succeeded.
+    pub fn note(&self, what: impl FnOnce(&mut BarState, u64)) {
+        self.shared.update_state(|s| what(s, now_ms()));
     }
 
     /// Stops the loop without signing out (the GUID stays valid for a resume

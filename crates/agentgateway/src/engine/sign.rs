@@ -1,7 +1,8 @@
 //! One sign-in policy for both modes and both faces: sign in (trying the
 //! gateways in order), resume a stored GUID (in push mode with the kept
 //! service token, or by signing in anew), sign out, and sign in again after a
-//! switchover or failover.
+//! switchover or failover. Every sign-in joins the skill queues before the
+//! loop asks for events (`skills`).
 
 use crate::bar::SignOutReason;
 use crate::client::{AgentStatus, ClientError, PushRegistration, SignIn};
@@ -53,6 +54,7 @@ impl Session {
                         force_change = info.is_force_change,
                         "signed in"
                     );
+                    shared.skills.apply(client).await;
                     shared.keep_credentials(Some(req));
                     shared.set_health(shared.connected());
                     return Ok(());
@@ -194,6 +196,7 @@ impl Session {
         if let Some(side) = &shared.push {
             side.set_current(None);
         }
+        shared.skills.clear();
         shared.ended(SignOutReason::ByAgent);
         tracing::info!(agent = client.agent_id(), "signed out");
         Ok(())
@@ -283,6 +286,7 @@ impl Engine {
         match r {
             Ok(_) => {
                 shared.signed_in();
+                shared.skills.apply(client).await;
                 Ok(())
             }
             Err(e) => {
