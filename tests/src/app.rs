@@ -144,9 +144,18 @@ impl App {
         })
     }
 
-    /// Clicks the first element matching `css`.
+    /// Clicks the first element matching `css`, scrolled into view first as
+    /// a person would (inside a popover that scrolls, too).
     pub async fn click(&self, css: &str) -> Result<()> {
-        self.client.find(Locator::Css(css)).await?.click().await?;
+        let element = self.client.find(Locator::Css(css)).await?;
+        self.client
+            .execute(
+                "const e = document.querySelector(arguments[0]); \
+                 if (e) e.scrollIntoView({block: 'nearest', inline: 'nearest'});",
+                vec![serde_json::Value::String(css.to_owned())],
+            )
+            .await?;
+        element.click().await?;
         Ok(())
     }
 
