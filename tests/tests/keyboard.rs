@@ -115,7 +115,7 @@ async fn chinese_by_locale_english_by_choice_and_a_call_by_keyboard_alone() {
     assert_eq!(nameless_controls(&app).await, Vec::<String>::new());
 
     // A call rings: focus goes to Answer; Tab and Shift+Tab move between the
-    // call buttons; Enter answers.
+    // call buttons (Answer, Reject, Back to queue, Hang up); Enter answers.
     control
         .ring(
             AGENT,
@@ -131,8 +131,14 @@ async fn chinese_by_locale_english_by_choice_and_a_call_by_keyboard_alone() {
         .expect("ringing, in Chinese");
     wait_for_focus(&app, "btn-answer").await;
     press(&app, &Key::Tab.to_string()).await;
+    wait_for_focus(&app, "btn-reject").await;
+    press(&app, &Key::Tab.to_string()).await;
+    wait_for_focus(&app, "btn-requeue").await;
+    press(&app, &Key::Tab.to_string()).await;
     wait_for_focus(&app, "btn-hangup").await;
-    press(&app, &format!("{}{}", Key::Shift, Key::Tab)).await;
+    for _ in 0..3 {
+        press(&app, &format!("{}{}", Key::Shift, Key::Tab)).await;
+    }
     wait_for_focus(&app, "btn-answer").await;
     screenshot(&app, "bar-zh-ringing").await;
     press(&app, &Key::Enter.to_string()).await;
