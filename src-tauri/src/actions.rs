@@ -9,6 +9,7 @@ use agentgateway::client::{CallOut, CallTarget, Consult, TransferHow};
 use tauri::{AppHandle, Manager};
 
 use crate::app::AppSession;
+use crate::calls::CallRequest;
 use crate::errors::AppError;
 use crate::i18n;
 use crate::limits::{BUSY_REASONS, CALLDATA_MAX_BYTES, REST_SECONDS};
@@ -40,50 +41,11 @@ pub enum Action {
     CancelRest,
     Work,
     CancelWork,
-    /// Send the ringing call back to its queue (`requeue`) or release it.
-    Reject {
-        requeue: bool,
-    },
-    Mute,
-    Unmute,
+    /// A call action from the page: reject, mute, tones, dial, transfer,
+    /// consult, take back, three-way, switch.
+    Call(CallRequest),
     /// Mute, or unmute when muted (the global shortcut).
     ToggleMute,
-    /// Keypad tones into the call.
-    Dtmf {
-        digits: String,
-    },
-    /// Call a number (1-24 of digits, `*`, `#`).
-    Dial {
-        number: String,
-    },
-    /// Call a colleague by work number.
-    CallColleague {
-        work_no: String,
-    },
-    /// Transfer the call to `target` (`agent:…`, `skill:…`, `ivr:…`,
-    /// `access:…`, `number:…`); `wait`: stay until the target answers.
-    Transfer {
-        target: String,
-        wait: bool,
-    },
-    /// Take back the customer of a transfer still waiting for its target.
-    CancelTransfer,
-    /// Put away the word that a transfer failed.
-    DismissTransfer,
-    /// Consult a colleague or a skill (`agent:…`, `skill:…`), the customer
-    /// held, or all three talking (`three_way`).
-    Consult {
-        target: String,
-        three_way: bool,
-    },
-    /// Drop the consult call; the customer stays held for the agent.
-    TakeBack,
-    /// Join the held customer and the consulted colleague.
-    Conference,
-    /// Talk on the held call `call_id`, holding the one up now.
-    SwitchCall {
-        call_id: String,
-    },
     /// Save the call data of the call on the bar (at most 16 KB).
     SaveCalldata {
         value: String,
@@ -109,20 +71,8 @@ impl Action {
             Action::CancelRest => "cancelRest",
             Action::Work => "work",
             Action::CancelWork => "cancelWork",
-            Action::Reject { .. } => "reject",
-            Action::Mute => "mute",
-            Action::Unmute => "unmute",
+            Action::Call(request) => request.name(),
             Action::ToggleMute => "toggleMute",
-            Action::Dtmf { .. } => "dtmf",
-            Action::Dial { .. } => "dial",
-            Action::CallColleague { .. } => "callColleague",
-            Action::Transfer { .. } => "transfer",
-            Action::CancelTransfer => "cancelTransfer",
-            Action::DismissTransfer => "dismissTransfer",
-            Action::Consult { .. } => "consult",
-            Action::TakeBack => "takeBack",
-            Action::Conference => "conference",
-            Action::SwitchCall { .. } => "switchCall",
             Action::SaveCalldata { .. } => "saveCalldata",
             Action::SignOut => "signOut",
             Action::Quit => "quit",
@@ -176,64 +126,11 @@ pub async fn perform(app: &AppHandle, action: Action) -> Result {
         Action::CancelRest => client.cancel_rest().await?,
         Action::Work => client.work().await?,
         Action::CancelWork => client.cancel_work().await?,
-        Action::Reject { requeue } => {
-            let state = session.state();
-            let callid = state.ringing_call().and_then(|c| c.callid.as_deref());
-            client.reject(callid, requeue).await?;
-        }
-        Action::Mute => mute(&session, true).await?,
-        Action::Unmute => mute(&session, false).await?,
+        Action::Call(request) => call(&session, request).await?,
         Action::ToggleMute => {
             let muted = session.state().active_call().is_some_and(|c| c.muted);
             mute(&session, !muted).await?;
         }
-        Action::Dtmf { digits } => client.send_dtmf(&digits).await?,
-        Action::Dial { number } => {
-            client.call_out(&CallOut::to(number)).await?;
-        }
-        Action::CallColleague { work_no } => {
-            client.call_inner(&work_no).await?;
-        }
-        Action::Transfer { target, wait } => {
-            let target = parse_target(&target)?;
-            let how = if wait {
-                TransferHow::WaitForAnswer
-            } else {
-                TransferHow::Blind
-            };
-            // Marked before asking: the outcome event may come before the answer.
-            if wait {
-                let callid = current_callid(&session).ok();
-                session.note(|s, now| s.transfer_waiting(callid, now));
-            }
-            if let Err(error) = client.transfer_to(&target, how).await {
-                session.note(|s, _| s.transfer_done());
-                return Err(error.into());
-            }
-        }
-        Action::CancelTransfer => {
-            client.cancel_transfer().await?;
-            session.note(|s, _| s.transfer_done());
-        }
-        Action::DismissTransfer => session.note(|s, _| s.transfer_done()),
-        Action::Consult { target, three_way } => {
-            let target = parse_target(&target)?;
-            client
-                .consult(&Consult {
-                    target,
-                    three_party: three_way,
-                })
-                .await?;
-        }
-        Action::TakeBack => {
-            let callid = consult_callid(&session)?;
-            client.drop_call(&callid).await?;
-        }
-        Action::Conference => {
-            let callid = held_customer(&session)?;
-            client.conf_join(&callid).await?;
-        }
-        Action::SwitchCall { call_id } => client.connect_hold(&call_id).await?,
         Action::SaveCalldata { value } => {
             let callid = current_callid(&session)?;
             client.set_calldata(&callid, &value, false).await?;
@@ -290,6 +187,68 @@ fn rings(app: &AppHandle, call_id: &str) -> bool {
             .calls
             .iter()
             .any(|call| call.call_id == call_id && call.phase == CallPhase::Ringing)
+}
+
+/// Performs a call action from the page.
+async fn call(session: &Session, request: CallRequest) -> Result {
+    let client = session.client();
+    match request {
+        CallRequest::Reject { requeue } => {
+            let state = session.state();
+            let callid = state.ringing_call().and_then(|c| c.callid.as_deref());
+            client.reject(callid, requeue).await?;
+        }
+        CallRequest::Mute => mute(session, true).await?,
+        CallRequest::Unmute => mute(session, false).await?,
+        CallRequest::Dtmf { digits } => client.send_dtmf(&digits).await?,
+        CallRequest::Dial { number } => {
+            client.call_out(&CallOut::to(number)).await?;
+        }
+        CallRequest::CallColleague { work_no } => {
+            client.call_inner(&work_no).await?;
+        }
+        CallRequest::Transfer { target, wait } => {
+            let target = parse_target(&target)?;
+            let how = if wait {
+                TransferHow::WaitForAnswer
+            } else {
+                TransferHow::Blind
+            };
+            // Marked before asking: the outcome event may come before the answer.
+            if wait {
+                let callid = current_callid(session).ok();
+                session.note(|s, now| s.transfer_waiting(callid, now));
+            }
+            if let Err(error) = client.transfer_to(&target, how).await {
+                session.note(|s, _| s.transfer_done());
+                return Err(error.into());
+            }
+        }
+        CallRequest::CancelTransfer => {
+            client.cancel_transfer().await?;
+            session.note(|s, _| s.transfer_done());
+        }
+        CallRequest::DismissTransfer => session.note(|s, _| s.transfer_done()),
+        CallRequest::Consult { target, three_way } => {
+            let target = parse_target(&target)?;
+            client
+                .consult(&Consult {
+                    target,
+                    three_party: three_way,
+                })
+                .await?;
+        }
+        CallRequest::TakeBack => {
+            let callid = consult_callid(session)?;
+            client.drop_call(&callid).await?;
+        }
+        CallRequest::Conference => {
+            let callid = held_customer(session)?;
+            client.conf_join(&callid).await?;
+        }
+        CallRequest::SwitchCall { call_id } => client.connect_hold(&call_id).await?,
+    }
+    Ok(())
 }
 
 /// Mutes or unmutes the call on the bar; the gateway sends no event, so the

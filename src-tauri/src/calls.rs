@@ -10,7 +10,6 @@ use agentgateway::client::{AgentInfo, QueueFigure, Skill, Statistics};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::actions::Action;
 use crate::errors::AppError;
 
 /// A call action the page asks for.
@@ -54,22 +53,23 @@ pub enum CallRequest {
     },
 }
 
-impl From<CallRequest> for Action {
-    fn from(r: CallRequest) -> Action {
-        match r {
-            CallRequest::Reject { requeue } => Action::Reject { requeue },
-            CallRequest::Mute => Action::Mute,
-            CallRequest::Unmute => Action::Unmute,
-            CallRequest::Dtmf { digits } => Action::Dtmf { digits },
-            CallRequest::Dial { number } => Action::Dial { number },
-            CallRequest::CallColleague { work_no } => Action::CallColleague { work_no },
-            CallRequest::Transfer { target, wait } => Action::Transfer { target, wait },
-            CallRequest::CancelTransfer => Action::CancelTransfer,
-            CallRequest::DismissTransfer => Action::DismissTransfer,
-            CallRequest::Consult { target, three_way } => Action::Consult { target, three_way },
-            CallRequest::TakeBack => Action::TakeBack,
-            CallRequest::Conference => Action::Conference,
-            CallRequest::SwitchCall { call_id } => Action::SwitchCall { call_id },
+impl CallRequest {
+    /// A short name for the log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CallRequest::Reject { .. } => "reject",
+            CallRequest::Mute => "mute",
+            CallRequest::Unmute => "unmute",
+            CallRequest::Dtmf { .. } => "dtmf",
+            CallRequest::Dial { .. } => "dial",
+            CallRequest::CallColleague { .. } => "callColleague",
+            CallRequest::Transfer { .. } => "transfer",
+            CallRequest::CancelTransfer => "cancelTransfer",
+            CallRequest::DismissTransfer => "dismissTransfer",
+            CallRequest::Consult { .. } => "consult",
+            CallRequest::TakeBack => "takeBack",
+            CallRequest::Conference => "conference",
+            CallRequest::SwitchCall { .. } => "switchCall",
         }
     }
 }
@@ -329,8 +329,8 @@ mod tests {
             serde_json::from_str(r#"{"kind":"transfer","target":"agent:102","wait":true}"#)
                 .expect("a transfer");
         assert_eq!(
-            Action::from(r),
-            Action::Transfer {
+            r,
+            CallRequest::Transfer {
                 target: "agent:102".into(),
                 wait: true
             }
@@ -339,8 +339,8 @@ mod tests {
             serde_json::from_str(r#"{"kind":"consult","target":"skill:2","threeWay":false}"#)
                 .expect("a consult");
         assert!(matches!(
-            Action::from(r),
-            Action::Consult {
+            r,
+            CallRequest::Consult {
                 three_way: false,
                 ..
             }

@@ -140,7 +140,7 @@ pub async fn unhold(app: AppHandle) -> Result {
 /// back, three-way, switch calls.
 #[tauri::command]
 pub async fn call_control(app: AppHandle, request: CallRequest) -> Result {
-    actions::perform(&app, request.into()).await
+    actions::perform(&app, Action::Call(request)).await
 }
 
 /// The transfer and consult pickers' lists, from the gateway.

@@ -96,6 +96,24 @@ describe("start-up", () => {
     expect(items.at(-1)?.dataset.eventType).toBe("AgentOther_InService");
   });
 
+  it("a hidden bar does not repaint its timers, and catches up when shown", async () => {
+    let clock = NOW;
+    let visibility: DocumentVisibilityState = "visible";
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => visibility });
+    replies.snapshot = () => snapshot(NOW);
+    app = await start(document, { now: () => clock, ticking: false });
+    await flush();
+    expect($("state-timer").textContent).toBe("2:34");
+    visibility = "hidden";
+    clock += 60_000;
+    app.tick();
+    expect($("state-timer").textContent).toBe("2:34");
+    visibility = "visible";
+    app.tick();
+    expect($("state-timer").textContent).toBe("3:34");
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "visible" });
+  });
+
   it("still shows the version and the form when the snapshot fails", async () => {
     replies.snapshot = () => {
       throw { kind: "internal", message: "no session store" };

@@ -195,6 +195,7 @@ export class App implements Context {
 
   startTicking(): void {
     if (this.timer === null) this.timer = setInterval(() => this.tick(), 1000);
+    this.doc.addEventListener("visibilitychange", () => this.tick());
   }
 
   stop(): void {
@@ -202,13 +203,18 @@ export class App implements Context {
     this.timer = null;
   }
 
-  /** Updates the running timers: two text nodes, once a second. */
+  /**
+   * Updates the running timers: a few text nodes, once a second, and only
+   * while the bar can be seen (a bar hidden to the tray repaints nothing;
+   * it catches up the moment it is shown again).
+   */
   tick(): void {
     const now = this.now();
+    this.figures.tick(now);
+    if (this.doc.visibilityState === "hidden") return;
     renderStateTimer(this, now);
     renderCallTimer(this, now);
     this.calls.tick(now);
-    this.figures.tick(now);
   }
 
   // ------------------------------------------------------------ rendering
