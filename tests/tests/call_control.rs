@@ -82,6 +82,15 @@ async fn shown(app: &App, css: &str, what: &str) {
     }
 }
 
+/// Nothing the agent did was refused on the way.
+async fn no_error(app: &App) {
+    assert_eq!(
+        app.text("#last-error-text").await.unwrap_or_default(),
+        "",
+        "no error on the bar"
+    );
+}
+
 /// Waits until `css` shows no text (hidden or empty).
 async fn until_blank(app: &App, css: &str, what: &str) {
     for _ in 0..50 {
@@ -182,6 +191,7 @@ async fn skills_at_sign_in_an_outbound_call_mute_and_keypad_tones() {
     app.wait_for_text("#recent-calls", "13900139000")
         .await
         .expect("the call is on the recent list");
+    no_error(&app).await;
     app.quit().await;
 }
 
@@ -207,15 +217,24 @@ async fn a_consult_beside_the_held_customer_then_a_transfer_that_succeeds() {
         .await
         .expect("screenshot");
 
-    // Back to the customer, then the transfer that waits for 102.
+    // Take back: the consult call goes and the customer is back on the line
+    // (the gateway reconnects the held call); then the transfer that waits for 102.
     app.click("#btn-take-back").await.expect("take back");
-    app.wait_for_text("#agent-state", "On hold")
-        .await
-        .expect("the customer is held");
-    app.click("#btn-unhold").await.expect("unhold");
+    until_blank(&app, "#other-calls", "the consult call gone").await;
+    eventually(
+        "the customer talking again",
+        Duration::from_secs(10),
+        || {
+            let calls = control.calls(AGENT);
+            (calls.len() == 1 && calls[0].callid == customer && calls[0].phase == "talking")
+                .then_some(())
+        },
+    )
+    .await;
     app.wait_for_text("#agent-state", "Talking")
         .await
         .expect("talking to the customer again");
+    no_error(&app).await;
     pick_colleague(&app, "#btn-transfer", "agent:102").await;
     app.screenshot("transfer-picker").await.expect("screenshot");
     app.click("#btn-picker-go").await.expect("transfer");
@@ -233,6 +252,7 @@ async fn a_consult_beside_the_held_customer_then_a_transfer_that_succeeds() {
     app.wait_displayed("#no-call")
         .await
         .expect("the bar shows no call");
+    no_error(&app).await;
     app.quit().await;
 }
 
@@ -278,5 +298,6 @@ async fn a_failed_transfer_leaves_the_customer_and_a_three_way_call_joins_all() 
     until_blank(&app, "#other-calls", "the consult joined the call").await;
     app.screenshot("bar-three-way").await.expect("screenshot");
     app.click("#btn-hangup").await.expect("hang up");
+    no_error(&app).await;
     app.quit().await;
 }
