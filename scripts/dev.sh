@@ -15,7 +15,7 @@ APT_PACKAGES=(
   build-essential pkg-config curl wget file ca-certificates
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools dunst
-  jq libglib2.0-bin imagemagick x11-apps procps fonts-wqy-microhei openssl
+  jq libglib2.0-bin imagemagick x11-apps procps fonts-wqy-microhei openssl nats-server
 )
 TAURI_DRIVER_VERSION="2.0.6"
 
