@@ -1,0 +1,329 @@
+//! The relay's state, all of it in NATS JetStream so that any instance can
+//! take any push and serve any subscriber:
+//!
+//! - stream `AGENTBAR_EVENTS` (file storage, subjects `agentbar.events.>`):
+//!   one message per event on `agentbar.events.<agent>`, the payload the
+//!   event's JSON exactly as pushed, header `Agentbar-Token` the hash of the
+//!   sign-in's token it came with. The stream sequence is the event's id.
+//!   Events with `eventGenTime` also carry `Nats-Msg-Id` (their fingerprint),
+//!   so a gateway repeating a push to another instance within the stream's
+//!   duplicate window is stored once.
+//! - KV bucket `agentbar_tokens`: key `<agent>`, value the [`Grant`] of the
+//!   agent's current sign-in (token hash, first sequence stored with it).
+//!   Written after the events, so a grant never points at events that may
+//!   not exist.
+//!
+//! Tokens are never stored: only a salted SHA-256 of agent and token. The
+//! token is 32 to 50 random letters and digits, so the hash gives nothing
+//! away. [`Store::append`] returns only once JetStream acknowledged every
+//! event and the grant, which is what lets the push be answered success.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, context::Publish, kv, stream};
+
+use async_nats::{HeaderMap, HeaderValue};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use agentgateway::push::SitePush;
+
+/// Stream holding every agent's events.
+pub const STREAM: &str = "AGENTBAR_EVENTS";
+/// Subject prefix; an agent's events are on `agentbar.events.<agent>`.
+pub const SUBJECT_PREFIX: &str = "agentbar.events";
+/// KV bucket of the agents' current grants.
+pub const TOKENS_BUCKET: &str = "agentbar_tokens";
+/// Header with the token hash of each stored event.
+pub const TOKEN_HEADER: &str = "Agentbar-Token";
+
+/// Longest agent ID (`workNo`) the relay takes.
+const MAX_AGENT_LEN: usize = 64;
+
+/// How the store is set up.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// NATS server URLs (any node of a cluster; the client finds the rest).
+    pub nats_urls: Vec<String>,
+    /// Copies of the stream and the bucket (1 on one node, 3 on a cluster).
+    pub replicas: usize,
+    /// How long events are kept (a bar can resume within this time).
+    pub max_age: Duration,
+    /// How long JetStream recognises a repeated `Nats-Msg-Id`.
+    pub duplicate_window: Duration,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            nats_urls: vec!["nats://127.0.0.1:4222".to_owned()],
+            replicas: 1,
+            max_age: Duration::from_secs(24 * 3600),
+            duplicate_window: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Why the store could not do something. Messages name the operation,
+/// never a token or an event.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot connect to NATS: {0}")]
+    Connect(String),
+    #[error("cannot set up the JetStream stream or bucket: {0}")]
+    Setup(String),
+    #[error("JetStream did not acknowledge an event: {0}")]
+    Publish(String),
+    #[error("cannot read or write the agent's grant: {0}")]
+    Grant(String),
+    #[error("cannot read the agent's events: {0}")]
+    Read(String),
+}
+
+/// What a subscriber with the agent's current token may read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// [`token_hash`] of the sign-in's token.
+    pub token_sha256: String,
+    /// Stream sequence of the first event stored with this token.
+    pub first_seq: u64,
+}
+
+/// The JetStream side of a relay instance.
+#[derive(Clone)]
+pub struct Store {
+    client: async_nats::Client,
+    js: jetstream::Context,
+    stream: stream::Stream,
+    tokens: kv::Store,
+}
+
+/// Whether `agent` can be a subject token and a KV key: 1 to 64 ASCII
+/// letters, digits, `-` and `_`.
+pub fn valid_agent(agent: &str) -> bool {
+    (1..=MAX_AGENT_LEN).contains(&agent.len())
+        && agent
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The subject of `agent`'s events.
+pub fn subject(agent: &str) -> String {
+    format!("{SUBJECT_PREFIX}.{agent}")
+}
+
+/// Salted SHA-256 (hex) of an agent's token: what the stream and the bucket
+/// keep instead of the token.
+pub fn token_hash(agent: &str, token: &str) -> String {
+    let mut hash = Sha256::new();
+    hash.update(b"agentbar-relay-token-v1\0");
+    hash.update(agent.as_bytes());
+    hash.update(b"\0");
+    hash.update(token.as_bytes());
+    hex::encode(hash.finalize())
+}
+
+/// Constant-time comparison of two token hashes.
+pub fn same_hash(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+impl Store {
+    /// Connects and creates the stream and the bucket if they are missing.
+    pub async fn connect(cfg: &StoreConfig) -> Result<Store, StoreError> {
+        let options = async_nats::ConnectOptions::new()
+            .retry_on_initial_connect()
+            .connection_timeout(Duration::from_secs(3))
+            .request_timeout(Some(Duration::from_secs(5)));
+        let client = tokio::time::timeout(
+            Duration::from_secs(15),
+            options.connect(cfg.nats_urls.join(",")),
+        )
+        .await
+        .map_err(|_| StoreError::Connect("timed out".into()))?
+        .map_err(|e| StoreError::Connect(e.to_string()))?;
+        let js = jetstream::new(client.clone());
+        let events = js
+            .get_or_create_stream(stream::Config {
+                name: STREAM.to_owned(),
+                subjects: vec![format!("{SUBJECT_PREFIX}.>")],
+                storage: stream::StorageType::File,
+                num_replicas: cfg.replicas.max(1),
+                max_age: cfg.max_age,
+                duplicate_window: cfg.duplicate_window,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| StoreError::Setup(e.to_string()))?;
+        // The bucket's stream made directly, as `create_key_value` would
+        // make it: that call reads account limits in a form older servers
+        // (2.9) do not send.
+        js.get_or_create_stream(stream::Config {
+            name: format!("KV_{TOKENS_BUCKET}"),
+            subjects: vec![format!("$KV.{TOKENS_BUCKET}.>")],
+            max_messages_per_subject: 1,
+            storage: stream::StorageType::File,
+            num_replicas: cfg.replicas.max(1),
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            discard: stream::DiscardPolicy::New,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| StoreError::Setup(e.to_string()))?;
+        let tokens = js
+            .get_key_value(TOKENS_BUCKET)
+            .await
+            .map_err(|e| StoreError::Setup(e.to_string()))?;
+        Ok(Store {
+            client,
+            js,
+            stream: events,
+            tokens,
+        })
+    }
+
+    /// Whether the NATS connection is up.
+    pub fn is_connected(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
+    }
+
+    /// The events stream, for consumers.
+    pub fn stream(&self) -> &stream::Stream {
+        &self.stream
+    }
+
+    /// Stores a push's events in order and then the agent's grant; returns
+    /// the number of events JetStream took as new (not repeats).
+    pub async fn append(&self, push: &SitePush) -> Result<usize, StoreError> {
+        let agent = push.work_no.as_str();
+        let hash = token_hash(agent, push.token.expose());
+        let subject = subject(agent);
+        let mut acks = Vec::with_capacity(push.events.len());
+        for event in &push.events {
+            let payload = serde_json::to_vec(&event.event.raw)
+                .map_err(|e| StoreError::Publish(e.to_string()))?;
+            let mut headers = HeaderMap::new();
+            headers.insert(TOKEN_HEADER, HeaderValue::from(hash.as_str()));
+            let mut publish = Publish::build()
+                .payload(Bytes::from(payload))
+                .headers(headers);
+            if event.timestamped {
+                publish = publish.message_id(format!("{agent}.{}", event.fingerprint));
+            }
+            // Sent back to back on one connection: JetStream keeps the order.
+            let ack = self
+                .js
+                .send_publish(subject.clone(), publish)
+                .await
+                .map_err(|e| StoreError::Publish(e.to_string()))?;
+            acks.push(ack);
+        }
+        let mut first = None;
+        let mut fresh = 0;
+        for ack in acks {
+            let ack = ack.await.map_err(|e| StoreError::Publish(e.to_string()))?;
+            first.get_or_insert(ack.sequence);
+            fresh += usize::from(!ack.duplicate);
+        }
+        if let Some(first_seq) = first {
+            self.grant_token(agent, &hash, first_seq).await?;
+        }
+        Ok(fresh)
+    }
+
+    /// Records `hash` as the agent's current token from `first_seq` on,
+    /// unless it is already. Optimistic: a concurrent writer of the same
+    /// token wins with its (equal or earlier) sequence.
+    async fn grant_token(&self, agent: &str, hash: &str, first_seq: u64) -> Result<(), StoreError> {
+        let value = serde_json::to_vec(&Grant {
+            token_sha256: hash.to_owned(),
+            first_seq,
+        })
+        .map_err(|e| StoreError::Grant(e.to_string()))?;
+        for _ in 0..5 {
+            let entry = self
+                .tokens
+                .entry(agent)
+                .await
+                .map_err(|e| StoreError::Grant(e.to_string()))?;
+            let current = entry.as_ref().and_then(|e| parse_grant(&e.value));
+            if current.is_some_and(|g| same_hash(&g.token_sha256, hash)) {
+                return Ok(());
+            }
+            let written = match entry {
+                Some(e) => self
+                    .tokens
+                    .update(agent, Bytes::from(value.clone()), e.revision)
+                    .await
+                    .is_ok(),
+                None => self
+                    .tokens
+                    .create(agent, Bytes::from(value.clone()))
+                    .await
+                    .is_ok(),
+            };
+            if written {
+                return Ok(());
+            }
+        }
+        Err(StoreError::Grant("the grant kept changing".into()))
+    }
+
+    /// The agent's current grant, if any.
+    pub async fn grant(&self, agent: &str) -> Result<Option<Grant>, StoreError> {
+        let entry = self
+            .tokens
+            .entry(agent)
+            .await
+            .map_err(|e| StoreError::Grant(e.to_string()))?;
+        Ok(entry.and_then(|e| parse_grant(&e.value)))
+    }
+
+    /// Waits up to `wait` for the agent's grant to be `hash` (a sign-in's
+    /// first push may still be on its way when its bar subscribes).
+    pub async fn await_grant(
+        &self,
+        agent: &str,
+        hash: &str,
+        wait: Duration,
+    ) -> Result<Option<Grant>, StoreError> {
+        let matching =
+            |g: &Option<Grant>| g.as_ref().is_some_and(|g| same_hash(&g.token_sha256, hash));
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let grant = self.grant(agent).await?;
+            if matching(&grant) {
+                return Ok(grant);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep_until(
+                (tokio::time::Instant::now() + Duration::from_millis(100)).min(deadline),
+            )
+            .await;
+        }
+    }
+
+    /// The stream's last sequence (for the lag metric).
+    pub async fn last_seq(&self) -> Result<u64, StoreError> {
+        let mut stream = self
+            .js
+            .get_stream(STREAM)
+            .await
+            .map_err(|e| StoreError::Read(e.to_string()))?;
+        let info = stream
+            .info()
+            .await
+            .map_err(|e| StoreError::Read(e.to_string()))?;
+        Ok(info.state.last_sequence)
+    }
+}
+
+fn parse_grant(value: &[u8]) -> Option<Grant> {
+    serde_json::from_slice(value).ok()
+}
