@@ -145,6 +145,8 @@ struct PushSide {
     batches: Mutex<Option<tokio::sync::mpsc::Receiver<PushBatch>>>,
     /// The token and callback of the current push sign-in.
     current: StdMutex<Option<PushResume>>,
+    /// The current sign-in's token, for the relay subscriber (relay mode).
+    relay_token: watch::Sender<Option<crate::push::ServiceToken>>,
 }
 
 struct Shared {
@@ -260,6 +262,7 @@ impl Session {
                 receiver: Mutex::new(None),
                 batches: Mutex::new(None),
                 current: StdMutex::new(None),
+                relay_token: watch::Sender::new(None),
             }),
             skills: skills::SkillSlot::new(cfg.skills),
         });
