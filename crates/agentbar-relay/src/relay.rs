@@ -233,6 +233,11 @@ impl Relay {
         self.push.as_ref().map(|p| p.cert_pem().to_owned())
     }
 
+    /// SHA-256 (hex) of that certificate, for bars that pin it.
+    pub fn cert_sha256(&self) -> Option<String> {
+        self.push.as_ref().map(|p| p.cert_sha256().to_owned())
+    }
+
     /// Stops all ports; open subscriptions end (their bars resume elsewhere).
     pub async fn shutdown(mut self) {
         self.cancel.cancel();
