@@ -95,7 +95,7 @@ pub enum Command {
     /// Sign in and print every event and every bar-state change as one JSON
     /// line on stdout, until SIGINT or SIGTERM (then sign out).
     #[command(after_help = WATCH_HELP)]
-    Watch(Watch),
+    Watch(Box<Watch>),
     /// Sign in, keep the GUID in the keyring and print a summary. Something
     /// must poll within 2 minutes (e.g. `watch`, which resumes this session),
     /// or the gateway signs the agent out.
