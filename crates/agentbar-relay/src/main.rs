@@ -114,7 +114,22 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let _ = tokio::signal::ctrl_c().await;
+    stopped().await;
     relay.shutdown().await;
     std::process::ExitCode::SUCCESS
+}
+
+/// SIGINT or SIGTERM (a service manager's stop).
+async fn stopped() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
 }

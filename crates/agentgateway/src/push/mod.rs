@@ -7,6 +7,11 @@
 //! every rotation, token). Each accepted push arrives on the engine's channel
 //! as one `Vec<Event>`, oldest event first.
 //!
+//! A site relay runs the same receiver for every agent of a site
+//! ([`PushReceiver::start_site`], `site.rs`): the agent comes from the body,
+//! the GUID is not checked, and a [`SiteSink`] stores each batch before the
+//! answer. Everything else below applies to both.
+//!
 //! A request goes through these checks, in order, and the first that fails
 //! answers (see [`Refusal`] for the HTTP status, retcode and message of each):
 //!
