@@ -5,13 +5,13 @@
 //!   one message per event on `agentbar.events.<agent>`, the payload the
 //!   event's JSON exactly as pushed, header `Agentbar-Token` the hash of the
 //!   sign-in's token it came with. The stream sequence is the event's id.
-//!   Events with `eventGenTime` also carry `Nats-Msg-Id` (their fingerprint),
-//!   so a gateway repeating a push to another instance within the stream's
-//!   duplicate window is stored once.
+//!   Each carries `Nats-Msg-Id` (see [`Store::append`]), so an attempt whose
+//!   acknowledgement was lost and its repeat, on any instance, store once.
 //! - KV bucket `agentbar_tokens`: key `<agent>`, value the [`Grant`] of the
-//!   agent's current sign-in (token hash, first sequence stored with it).
-//!   Written after the events, so a grant never points at events that may
-//!   not exist.
+//!   agent's current sign-in (token hash, first sequence stored with it,
+//!   fingerprints of the last events). Written after the events, with the
+//!   revision it was read at, so a grant never points at events that may
+//!   not exist and concurrent writers of one agent cannot both win.
 //!
 //! Tokens are never stored: only a salted SHA-256 of agent and token. The
 //! token is 32 to 50 random letters and digits, so the hash gives nothing
@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use agentgateway::push::SitePush;
+use agentgateway::push::{SiteEvent, SitePush};
 
 /// Stream holding every agent's events.
 pub const STREAM: &str = "AGENTBAR_EVENTS";
@@ -53,6 +53,10 @@ pub struct StoreConfig {
     pub max_age: Duration,
     /// How long JetStream recognises a repeated `Nats-Msg-Id`.
     pub duplicate_window: Duration,
+    /// How long a publish waits for JetStream's acknowledgement, and any
+    /// other NATS request for its answer (also while NATS is unreachable),
+    /// before the push is answered 503: less than the gateway's own wait.
+    pub ack_timeout: Duration,
 }
 
 impl Default for StoreConfig {
@@ -62,6 +66,7 @@ impl Default for StoreConfig {
             replicas: 1,
             max_age: Duration::from_secs(24 * 3600),
             duplicate_window: Duration::from_secs(120),
+            ack_timeout: Duration::from_secs(3),
         }
     }
 }
@@ -89,6 +94,46 @@ pub struct Grant {
     pub token_sha256: String,
     /// Stream sequence of the first event stored with this token.
     pub first_seq: u64,
+    /// Fingerprints of the last events stored with this token, oldest
+    /// first (at most [`TAIL_LEN`]): what a repeated push is recognised by.
+    #[serde(default)]
+    pub tail: Vec<String>,
+}
+
+/// Events remembered per agent to recognise a repeated push.
+pub const TAIL_LEN: usize = 256;
+
+/// Attempts at writing a grant that others change meanwhile.
+const MAX_GRANT_ATTEMPTS: usize = 5;
+
+/// What a publish stored.
+struct Published {
+    /// Sequence of the first event.
+    seq: u64,
+    /// Events JetStream took as new.
+    fresh: usize,
+}
+
+/// How many of `batch` (fingerprint, timestamped) were stored before, by
+/// the rule of the bar's receiver (`dedup.rs`): the gateway repeats from its
+/// first unacknowledged event, so a repeat's old part is the end of what
+/// was stored; an event with `eventGenTime` is also old anywhere in the
+/// tail.
+pub fn delivered_prefix(tail: &[String], batch: &[(&str, bool)]) -> usize {
+    let overlap = (1..=batch.len().min(tail.len()))
+        .rev()
+        .find(|&k| {
+            tail[tail.len() - k..]
+                .iter()
+                .zip(&batch[..k])
+                .all(|(t, (b, _))| t == b)
+        })
+        .unwrap_or(0);
+    let stamped = batch
+        .iter()
+        .take_while(|(b, timestamped)| *timestamped && tail.iter().any(|t| t == b))
+        .count();
+    overlap.max(stamped)
 }
 
 /// The JetStream side of a relay instance.
@@ -136,7 +181,7 @@ impl Store {
         let options = async_nats::ConnectOptions::new()
             .retry_on_initial_connect()
             .connection_timeout(Duration::from_secs(3))
-            .request_timeout(Some(Duration::from_secs(5)));
+            .request_timeout(Some(cfg.ack_timeout));
         let client = tokio::time::timeout(
             Duration::from_secs(15),
             options.connect(cfg.nats_urls.join(",")),
@@ -144,7 +189,8 @@ impl Store {
         .await
         .map_err(|_| StoreError::Connect("timed out".into()))?
         .map_err(|e| StoreError::Connect(e.to_string()))?;
-        let js = jetstream::new(client.clone());
+        let mut js = jetstream::new(client.clone());
+        js.set_timeout(cfg.ack_timeout);
         let events = js
             .get_or_create_stream(stream::Config {
                 name: STREAM.to_owned(),
@@ -197,24 +243,93 @@ impl Store {
     }
 
     /// Stores a push's events in order and then the agent's grant; returns
-    /// the number of events JetStream took as new (not repeats).
+    /// the number of events stored as new. Idempotent: the same push (or a
+    /// repeat of it with more events) stores each event once, whichever
+    /// instance it reaches and whatever happened to an earlier attempt.
     pub async fn append(&self, push: &SitePush) -> Result<usize, StoreError> {
         let agent = push.work_no.as_str();
         let hash = token_hash(agent, push.token.expose());
+        let prints: Vec<(&str, bool)> = push
+            .events
+            .iter()
+            .map(|e| (e.fingerprint.as_str(), e.timestamped))
+            .collect();
+        for _ in 0..MAX_GRANT_ATTEMPTS {
+            let entry = self
+                .tokens
+                .entry(agent)
+                .await
+                .map_err(|e| StoreError::Grant(e.to_string()))?;
+            let revision = entry.as_ref().map_or(0, |e| e.revision);
+            let same = entry
+                .as_ref()
+                .and_then(|e| parse_grant(&e.value))
+                .filter(|g| same_hash(&g.token_sha256, &hash));
+            let tail = same.as_ref().map(|g| g.tail.clone()).unwrap_or_default();
+            let old = delivered_prefix(&tail, &prints);
+            let fresh = &push.events[old..];
+            if fresh.is_empty() {
+                return Ok(0);
+            }
+            let first = self.publish(agent, &hash, revision, fresh).await?;
+            let mut grant = same.unwrap_or(Grant {
+                token_sha256: hash.clone(),
+                first_seq: first.seq,
+                tail: Vec::new(),
+            });
+            let added: Vec<String> = fresh.iter().map(|e| e.fingerprint.clone()).collect();
+            grant.tail.extend(added.iter().cloned());
+            let excess = grant.tail.len().saturating_sub(TAIL_LEN);
+            grant.tail.drain(..excess);
+            let value = serde_json::to_vec(&grant).map_err(|e| StoreError::Grant(e.to_string()))?;
+            let written = match entry {
+                Some(_) => self
+                    .tokens
+                    .update(agent, Bytes::from(value), revision)
+                    .await
+                    .is_ok(),
+                None => self.tokens.create(agent, Bytes::from(value)).await.is_ok(),
+            };
+            if written {
+                return Ok(first.fresh);
+            }
+            // Someone else wrote meanwhile: the same push through another
+            // instance (then our events are the tail now), or not.
+            if let Some(now) = self.grant(agent).await?
+                && same_hash(&now.token_sha256, &hash)
+                && now.tail.ends_with(&added)
+            {
+                return Ok(first.fresh);
+            }
+        }
+        Err(StoreError::Grant("the grant kept changing".into()))
+    }
+
+    /// Publishes `events` back to back (JetStream keeps their order) and
+    /// awaits every acknowledgement. Each carries a `Nats-Msg-Id` made of
+    /// the grant revision it was based on, its place and its fingerprint:
+    /// an attempt whose acknowledgement was lost (JetStream unreachable,
+    /// instance killed) and its repeat publish the same IDs, which JetStream
+    /// stores once; a later genuine twin is based on a later revision.
+    async fn publish(
+        &self,
+        agent: &str,
+        hash: &str,
+        revision: u64,
+        events: &[SiteEvent],
+    ) -> Result<Published, StoreError> {
         let subject = subject(agent);
-        let mut acks = Vec::with_capacity(push.events.len());
-        for event in &push.events {
+        let mut acks = Vec::with_capacity(events.len());
+        for (place, event) in events.iter().enumerate() {
             let payload = serde_json::to_vec(&event.event.raw)
                 .map_err(|e| StoreError::Publish(e.to_string()))?;
             let mut headers = HeaderMap::new();
-            headers.insert(TOKEN_HEADER, HeaderValue::from(hash.as_str()));
-            let mut publish = Publish::build()
+            headers.insert(TOKEN_HEADER, HeaderValue::from(hash));
+            let id = format!("{agent}.{revision}.{place}.{}", event.fingerprint);
+            let publish = Publish::build()
                 .payload(Bytes::from(payload))
-                .headers(headers);
-            if event.timestamped {
-                publish = publish.message_id(format!("{agent}.{}", event.fingerprint));
-            }
-            // Sent back to back on one connection: JetStream keeps the order.
+                .headers(headers)
+                .message_id(id);
             let ack = self
                 .js
                 .send_publish(subject.clone(), publish)
@@ -229,48 +344,10 @@ impl Store {
             first.get_or_insert(ack.sequence);
             fresh += usize::from(!ack.duplicate);
         }
-        if let Some(first_seq) = first {
-            self.grant_token(agent, &hash, first_seq).await?;
-        }
-        Ok(fresh)
-    }
-
-    /// Records `hash` as the agent's current token from `first_seq` on,
-    /// unless it is already. Optimistic: a concurrent writer of the same
-    /// token wins with its (equal or earlier) sequence.
-    async fn grant_token(&self, agent: &str, hash: &str, first_seq: u64) -> Result<(), StoreError> {
-        let value = serde_json::to_vec(&Grant {
-            token_sha256: hash.to_owned(),
-            first_seq,
+        Ok(Published {
+            seq: first.unwrap_or(0),
+            fresh,
         })
-        .map_err(|e| StoreError::Grant(e.to_string()))?;
-        for _ in 0..5 {
-            let entry = self
-                .tokens
-                .entry(agent)
-                .await
-                .map_err(|e| StoreError::Grant(e.to_string()))?;
-            let current = entry.as_ref().and_then(|e| parse_grant(&e.value));
-            if current.is_some_and(|g| same_hash(&g.token_sha256, hash)) {
-                return Ok(());
-            }
-            let written = match entry {
-                Some(e) => self
-                    .tokens
-                    .update(agent, Bytes::from(value.clone()), e.revision)
-                    .await
-                    .is_ok(),
-                None => self
-                    .tokens
-                    .create(agent, Bytes::from(value.clone()))
-                    .await
-                    .is_ok(),
-            };
-            if written {
-                return Ok(());
-            }
-        }
-        Err(StoreError::Grant("the grant kept changing".into()))
     }
 
     /// The agent's current grant, if any.
@@ -326,4 +403,46 @@ impl Store {
 
 fn parse_grant(value: &[u8]) -> Option<Grant> {
     serde_json::from_slice(value).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tail(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_repeat_is_the_end_of_what_was_stored() {
+        let t = tail(&["a", "b", "c"]);
+        assert_eq!(
+            delivered_prefix(&t, &[("b", false), ("c", false), ("d", false)]),
+            2
+        );
+        assert_eq!(delivered_prefix(&t, &[("c", false)]), 1);
+        assert_eq!(delivered_prefix(&t, &[("d", false)]), 0);
+        // "a" again after b and c is a genuine event, not a repeat.
+        assert_eq!(delivered_prefix(&t, &[("a", false), ("d", false)]), 0);
+        // With eventGenTime it is old anywhere in the tail.
+        assert_eq!(delivered_prefix(&t, &[("a", true), ("d", true)]), 1);
+        assert_eq!(delivered_prefix(&[], &[("a", false)]), 0);
+    }
+
+    #[test]
+    fn agents_and_hashes() {
+        assert!(valid_agent("291") && valid_agent("agent_7-b"));
+        assert!(
+            !valid_agent("")
+                && !valid_agent("a.b")
+                && !valid_agent("a*")
+                && !valid_agent(&"1".repeat(65))
+        );
+        assert_ne!(token_hash("291", "tok"), token_hash("292", "tok"));
+        assert!(same_hash(
+            &token_hash("291", "tok"),
+            &token_hash("291", "tok")
+        ));
+        assert!(!token_hash("291", "tok").contains("tok"));
+    }
 }

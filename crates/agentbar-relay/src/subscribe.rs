@@ -45,6 +45,9 @@ use crate::store::{self, Store, TOKEN_HEADER};
 /// Path of the subscription, `{agent}` the agent ID.
 pub const EVENTS_PATH: &str = "/v1/agents/{agent}/events";
 
+/// How often an open subscription checks the NATS connection.
+const CONNECTION_CHECK: Duration = Duration::from_millis(250);
+
 /// Why a subscription was refused (each has its status and retcode).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SubscribeError {
@@ -244,9 +247,20 @@ async fn pump(
     }
     let mut keepalive = tokio::time::interval(subs.keepalive);
     keepalive.tick().await;
+    // The consumer notices a lost server only after missed heartbeats
+    // (tens of seconds); ending at once lets the bar resume as soon as
+    // JetStream is back, on a fresh consumer.
+    let mut health = tokio::time::interval(CONNECTION_CHECK);
     loop {
         let next = tokio::select! {
             () = tx.closed() => return,
+            _ = health.tick() => {
+                if !subs.store.is_connected() {
+                    debug!("NATS connection lost; subscription ended for the bar to resume");
+                    return;
+                }
+                continue;
+            }
             _ = keepalive.tick() => {
                 if tx.send(Bytes::from_static(b": keepalive\n\n")).await.is_err() {
                     return;

@@ -1,4 +1,4 @@
-//! JetStream restarted while events flow: nothing acknowledged to the
+//! JetStream restarted (stopped, or killed) while events flow: nothing acknowledged to the
 //! gateway is lost, pushes made meanwhile are repeated by the gateway until
 //! stored, and the bar gets every event exactly once, in order.
 
@@ -11,6 +11,16 @@ use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_jetstream_restart_loses_nothing_acknowledged() {
+    restart_while_events_flow(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jetstream_crash_loses_nothing_acknowledged() {
+    restart_while_events_flow(true).await;
+}
+
+/// Stops (or kills) the server between two runs of events, starts it again.
+async fn restart_while_events_flow(crash: bool) {
     if !have_nats() {
         return;
     }
@@ -38,18 +48,37 @@ async fn a_jetstream_restart_loses_nothing_acknowledged() {
     .await;
     let acknowledged = sim.control().emitted_events("101");
 
-    nats.stop();
+    if crash {
+        nats.crash();
+    } else {
+        nats.stop();
+    }
     for n in 5..10 {
         sim.control().inject("101", marker(n)).expect("inject");
     }
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    nats.restart().await;
+    // Longer than the relay's acknowledgement wait (1 s here): the pushes
+    // meanwhile are answered 503 and repeated.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    nats.start_again().await;
 
     collect_until(&mut sub, &mut seen, Duration::from_secs(30), |seen| {
         seen.iter().any(|e| e.raw["content"]["n"] == 9)
     })
     .await;
     drain(&mut sub, &mut seen, Duration::from_millis(800)).await;
+    // The gateway did push while JetStream was away, was refused, and repeated.
+    let failed = sim
+        .control()
+        .push_log()
+        .iter()
+        .filter(|a| a.agent == "101" && a.outcome != "ok")
+        .count();
+    assert!(failed > 0, "no push was refused while JetStream was away");
+    let metrics = metrics_of(relay.admin_addr().port()).await;
+    assert!(
+        counter(&metrics, "agentbar_relay_store_failures_total") > 0,
+        "{metrics}"
+    );
     let got: Vec<Value> = seen.iter().map(|e| e.raw.clone()).collect();
     let emitted = sim.control().emitted_events("101");
     assert_eq!(got, emitted, "every event once, in order");

@@ -81,15 +81,25 @@ impl Nats {
 
     /// Stops the server (SIGTERM, as a service manager does) and waits.
     pub fn stop(&mut self) {
+        self.signal(nix::sys::signal::Signal::SIGTERM);
+    }
+
+    /// Kills the server (SIGKILL: a crash) and waits.
+    pub fn crash(&mut self) {
+        self.signal(nix::sys::signal::Signal::SIGKILL);
+    }
+
+    fn signal(&mut self, signal: nix::sys::signal::Signal) {
         if let Some(mut child) = self.child.take() {
             let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+            let _ = nix::sys::signal::kill(pid, signal);
             let _ = child.wait();
         }
     }
 
-    /// Starts it again on the same port with the same store.
-    pub async fn restart(&mut self) {
+    /// Starts it again (after [`stop`](Self::stop) or [`crash`](Self::crash))
+    /// on the same port with the same store.
+    pub async fn start_again(&mut self) {
         self.stop();
         self.spawn().await;
     }
@@ -162,6 +172,7 @@ pub async fn relay(nats: &[String], cert: &SiteCert) -> Relay {
     cfg.admin_listen = local;
     cfg.store = StoreConfig {
         nats_urls: nats.to_vec(),
+        ack_timeout: Duration::from_secs(1),
         ..StoreConfig::default()
     };
     cfg.token_wait = Duration::from_millis(800);
