@@ -6,11 +6,12 @@
 //! receiver, which desktops behind NAT or a firewall cannot offer. With the
 //! relay the gateway pushes to one site address, and the bars connect out.
 //!
-//! Modules: [`store`] (JetStream: the stream of events, the bucket of
-//! grants), [`subscribe`] (server-sent events, authorisation, resume),
+//! Modules: [`grant`] (agent IDs, token hashes, grants, repeats),
+//! [`store`] (JetStream: the stream of events, the bucket of grants), [`subscribe`] (server-sent events, authorisation, resume),
 //! [`metrics`], `serve` (TLS and plain HTTP serving), [`relay`] (one
 //! instance: push, subscription and admin ports).
 
+pub mod grant;
 pub mod metrics;
 pub mod relay;
 mod serve;
