@@ -104,6 +104,9 @@ impl SiteSink for JetStreamSink {
             match self.store.append(&push).await {
                 Ok(fresh) => {
                     self.metrics.events_stored.inc_by(fresh as u64);
+                    if fresh == 0 {
+                        self.metrics.pushes_repeated.inc();
+                    }
                     Ok(())
                 }
                 Err(error) => {

@@ -111,10 +111,6 @@ async fn accept(request: Request<Incoming>, shared: &Shared) -> Result<(), Refus
             timestamped: dedup::is_timestamped(e),
         })
         .collect();
-    if shared.recent().delivered_prefix(&seen, Instant::now()) == seen.len() {
-        shared.count_repeat();
-        return Ok(());
-    }
     let sink = match &shared.target {
         Target::Session { sink, .. } => sink,
         Target::Site(site) => {
@@ -122,6 +118,10 @@ async fn accept(request: Request<Incoming>, shared: &Shared) -> Result<(), Refus
             return store_site(shared, site.as_ref(), work_no, token, batch.events, seen).await;
         }
     };
+    if shared.recent().delivered_prefix(&seen, Instant::now()) == seen.len() {
+        shared.count_repeat();
+        return Ok(());
+    }
     let permit = match tokio::time::timeout(shared.queue_wait, sink.reserve()).await {
         Ok(Ok(permit)) => permit,
         Ok(Err(_)) => return Err(Refusal::Stopped),
@@ -158,10 +158,9 @@ async fn accept(request: Request<Incoming>, shared: &Shared) -> Result<(), Refus
     Ok(())
 }
 
-/// A site push: the new events stored, then remembered. Unlike the
-/// engine's queue the store is awaited without the duplicate lock held, so
-/// two copies racing each other may both be stored; the store's own
-/// de-duplication (by fingerprint) covers that.
+/// A site push: the whole batch stored, each event with its fingerprint.
+/// A site serves many agents, possibly through several instances, so the
+/// duplicate tail is the store's (per agent, shared), not this process's.
 async fn store_site(
     shared: &Shared,
     site: &dyn SiteSink,
@@ -170,32 +169,29 @@ async fn store_site(
     events: Vec<Value>,
     seen: Vec<Seen>,
 ) -> Result<(), Refusal> {
-    let old = shared.recent().delivered_prefix(&seen, Instant::now());
     let token = ServiceToken::new(token).map_err(|_| Refusal::InvalidToken)?;
-    let fresh: Vec<SiteEvent> = events
+    let events: Vec<SiteEvent> = events
         .into_iter()
         .zip(&seen)
-        .skip(old)
         .map(|(raw, seen)| SiteEvent {
             event: Event::from_json(raw),
             fingerprint: hex::encode(seen.fingerprint),
             timestamped: seen.timestamped,
         })
         .collect();
-    let count = fresh.len();
+    let count = events.len();
     site.store(SitePush {
         work_no,
         token,
-        events: fresh,
+        events,
     })
     .await?;
-    shared.recent().remember(&seen[old..], Instant::now());
     let counters = &shared.counters;
     counters.delivered_batches.fetch_add(1, Ordering::Relaxed);
     counters
         .delivered_events
         .fetch_add(count as u64, Ordering::Relaxed);
-    debug!(count, old, "site push stored");
+    debug!(count, "site push stored");
     Ok(())
 }
 

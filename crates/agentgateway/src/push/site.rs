@@ -9,10 +9,13 @@
 //! be checked (only the gateway and the bar know it). Every other check,
 //! limit and answer is the bar receiver's, in the same order.
 //!
-//! Delivery differs in one way: a [`SiteSink`] stores the batch and the
+//! Delivery differs in two ways. A [`SiteSink`] stores the batch and the
 //! gateway is answered success only once the store confirmed it, so an
-//! answered push survives a restart of the relay. A store that fails answers
-//! 503 and the gateway repeats the push later.
+//! answered push survives a restart of the relay; a store that fails answers
+//! 503 and the gateway repeats the push later. And the whole batch goes to
+//! the store, each event with its fingerprint: recognising a repeat needs
+//! the agent's last events, which only the store has when several instances
+//! share the site (the rule is `dedup.rs`'s, applied per agent there).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,15 +25,15 @@ use sha2::{Digest, Sha256};
 use super::{Refusal, ServiceToken};
 use crate::event::Event;
 
-/// One accepted push for a site: the agent, the token it came with, and the
-/// events not delivered before, oldest first.
+/// One accepted push for a site: the agent, the token it came with, and its
+/// events, oldest first (a repeat included: the store recognises it).
 #[derive(Debug)]
 pub struct SitePush {
     /// The body's `workNo`.
     pub work_no: String,
     /// The `service_token` header (a secret: never log it).
     pub token: ServiceToken,
-    /// The new events, oldest first.
+    /// The events, oldest first.
     pub events: Vec<SiteEvent>,
 }
 
@@ -52,14 +55,15 @@ pub type StoreFuture<'a> = Pin<Box<dyn Future<Output = Result<(), Refusal>> + Se
 
 /// Where a site receiver's accepted pushes go.
 pub trait SiteSink: Send + Sync + 'static {
-    /// Stores `push` durably. `Ok` is answered with success; an error is
-    /// answered as that refusal (use [`Refusal::Busy`] for a store that is
-    /// unavailable, so the gateway repeats the push).
+    /// Stores the events of `push` that it does not hold yet, durably. `Ok`
+    /// is answered with success; an error is answered as that refusal (use
+    /// [`Refusal::Busy`] for a store that is unavailable, so the gateway
+    /// repeats the push).
     fn store(&self, push: SitePush) -> StoreFuture<'_>;
 }
 
-/// The duplicate-window key of a site push: the same token (one sign-in)
-/// gives the same key, another sign-in another one.
+/// The fingerprint key of a site push: the same token (one sign-in) gives
+/// the same key, another sign-in another one.
 pub(crate) fn session_id(token: &str) -> u64 {
     let digest = Sha256::digest(token.as_bytes());
     let mut first = [0u8; 8];
