@@ -72,6 +72,9 @@ struct Args {
     /// Seconds a subscription waits for its sign-in's first push.
     #[arg(long, default_value_t = 10.0)]
     token_wait_secs: f64,
+    /// Most subscription connections at once.
+    #[arg(long, default_value_t = agentbar_relay::relay::DEFAULT_MAX_SUBSCRIBERS)]
+    max_subscribers: usize,
     /// Most push connections at once.
     #[arg(long, default_value_t = agentbar_relay::relay::DEFAULT_PUSH_CONNECTIONS)]
     max_push_connections: usize,
@@ -99,6 +102,7 @@ async fn main() -> std::process::ExitCode {
         },
     };
     cfg.subscribe_listen = args.subscribe_listen;
+    cfg.max_subscribers = args.max_subscribers;
     cfg.admin_listen = args.admin_listen;
     cfg.store = StoreConfig {
         nats_urls: args.nats,

@@ -36,6 +36,9 @@ use crate::subscribe::{self, Subscriptions};
 /// raised to the same.
 pub const DEFAULT_PUSH_CONNECTIONS: usize = 512;
 
+/// Default most subscription connections at once (one per signed-in bar).
+pub const DEFAULT_MAX_SUBSCRIBERS: usize = 4096;
+
 /// How a relay instance runs.
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
@@ -51,6 +54,8 @@ pub struct RelayConfig {
     pub token_wait: Duration,
     /// Interval of the keep-alive comment on a subscription.
     pub keepalive: Duration,
+    /// Most subscription connections served at once.
+    pub max_subscribers: usize,
 }
 
 impl Default for RelayConfig {
@@ -68,6 +73,7 @@ impl Default for RelayConfig {
             store: StoreConfig::default(),
             token_wait: Duration::from_secs(10),
             keepalive: Duration::from_secs(15),
+            max_subscribers: DEFAULT_MAX_SUBSCRIBERS,
         }
     }
 }
@@ -171,6 +177,7 @@ impl Relay {
             subscribe_listener,
             tls,
             subscribe::router(subs),
+            cfg.max_subscribers,
             async move { stop.cancelled().await },
         ));
         let admin = Arc::new(Admin { store, metrics });

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -18,22 +18,33 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::task::TaskTracker;
 use tracing::debug;
 
-/// Time allowed for a subscriber's TLS handshake.
+/// Time allowed for a subscriber's TLS handshake, and for its request head.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Serves `router` over TLS on `listener` until `shutdown`; open
 /// subscriptions are then dropped (their bars resume elsewhere).
+///
+/// At most `max_connections` are served at once (further ones wait in the
+/// listen backlog), and a connection that does not finish its TLS handshake
+/// or request head within [`HANDSHAKE_TIMEOUT`] is closed.
 pub async fn serve_tls(
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
     router: Router,
+    max_connections: usize,
     shutdown: impl Future<Output = ()>,
 ) {
     let acceptor = TlsAcceptor::from(tls);
     let connections = TaskTracker::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
     let mut shutdown = std::pin::pin!(shutdown);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     loop {
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            slot = Arc::clone(&slots).acquire_owned() => slot,
+        };
+        let Ok(slot) = slot else { break };
         let (tcp, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
@@ -49,6 +60,7 @@ pub async fn serve_tls(
         let router = router.clone();
         let mut stop = stop_rx.clone();
         connections.spawn(async move {
+            let _slot = slot;
             let _ = tcp.set_nodelay(true);
             let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                 Ok(Ok(tls)) => tls,
@@ -58,7 +70,11 @@ pub async fn serve_tls(
                 }
             };
             let service = TowerToHyperService::new(router);
-            let builder = auto::Builder::new(TokioExecutor::new());
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HANDSHAKE_TIMEOUT);
             let connection = builder.serve_connection(TokioIo::new(tls), service);
             tokio::select! {
                 _ = connection => {}
