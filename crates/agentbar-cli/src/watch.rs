@@ -82,6 +82,9 @@ pub async fn run(g: &Global, w: &Watch) -> Result<(), Failure> {
     }
     let session = Session::new(cfg).map_err(|e| Failure::session("watch", &e))?;
     let mut sub = session.subscribe();
+    if let Some(relay) = session.watch_relay() {
+        tokio::spawn(report_relay(relay));
+    }
     let keyring = Arc::new(Keyring::new(&agent));
 
     // Signals first: a signal during sign-in must still sign out.
@@ -189,6 +192,17 @@ fn push_mode(w: &Watch) -> PushMode {
     {
         Some(dir) => mode.keeping_certificate_in(dir),
         None => mode,
+    }
+}
+
+/// Says on stderr when the relay subscription opens and when it is lost.
+async fn report_relay(mut open: tokio::sync::watch::Receiver<bool>) {
+    while open.changed().await.is_ok() {
+        if *open.borrow_and_update() {
+            eprintln!("agentbar-cli: relay subscription open");
+        } else {
+            eprintln!("agentbar-cli: relay subscription lost; reconnecting");
+        }
     }
 }
 

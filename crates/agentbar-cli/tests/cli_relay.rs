@@ -107,10 +107,16 @@ async fn watch_via_the_relay_prints_the_events_as_emitted() {
     .env("XDG_RUNTIME_DIR", dir.path())
     .stdin(Stdio::null())
     .stdout(Stdio::piped())
-    .stderr(Stdio::null())
+    .stderr(Stdio::piped())
     .kill_on_drop(true);
     let mut child = c.spawn().expect("watch starts");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut stderr = child.stderr.take().expect("stderr");
+    let stderr_text = tokio::spawn(async move {
+        let mut text = String::new();
+        let _ = tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut text).await;
+        text
+    });
     let mut events = Vec::new();
     let mut injected = false;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -152,6 +158,9 @@ async fn watch_via_the_relay_prints_the_events_as_emitted() {
         .expect("exits in time")
         .expect("status");
     assert_eq!(status.code(), Some(0));
+    let stderr = stderr_text.await.expect("stderr");
+    assert!(stderr.contains("relay subscription open"), "{stderr}");
+    assert!(!stderr.contains("Agent#104"), "the password on stderr");
     relay.shutdown().await;
     let _ = nats.kill();
     let _ = nats.wait();

@@ -80,12 +80,14 @@ pub enum RelayError {
 }
 
 /// Starts the subscriber for `agent`: it follows `token` (the current
-/// sign-in's, `None` when signed out) and sends each event as a batch of
-/// one to `sink` until `cancel`.
+/// sign-in's, `None` when signed out), says in `open` whether its
+/// subscription is open, and sends each event as a batch of one to `sink`
+/// until `cancel`.
 pub(crate) fn spawn(
     mode: RelayMode,
     agent: String,
     token: watch::Receiver<Option<ServiceToken>>,
+    open: watch::Sender<bool>,
     sink: mpsc::Sender<PushBatch>,
     cancel: CancellationToken,
 ) -> Result<(), RelayError> {
@@ -105,6 +107,7 @@ pub(crate) fn spawn(
         agent,
         http,
         sink,
+        open,
         last: None,
         url: 0,
     };
@@ -122,6 +125,8 @@ struct Subscriber {
     agent: String,
     http: reqwest::Client,
     sink: mpsc::Sender<PushBatch>,
+    /// Whether a subscription is open.
+    open: watch::Sender<bool>,
     /// Last event id delivered for the current token.
     last: Option<u64>,
     /// Index of the URL in use.
@@ -158,6 +163,7 @@ impl Subscriber {
                     Err(_) => return,
                 },
             };
+            self.open.send_replace(false);
             match end {
                 End::Closed => return,
                 End::TokenChanged => self.last = None,
@@ -209,6 +215,7 @@ impl Subscriber {
             }
         };
         info!(relay = base, after = ?self.last, "relay subscription open");
+        self.open.send_replace(true);
         let mut buffer = BytesMut::new();
         let mut frame = Frame::default();
         loop {

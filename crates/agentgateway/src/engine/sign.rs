@@ -248,6 +248,7 @@ impl PushSide {
                     relay.clone(),
                     agent.to_owned(),
                     self.relay_token.subscribe(),
+                    self.relay_open.clone(),
                     tx,
                     root.child_token(),
                 )
