@@ -35,13 +35,15 @@ async fn watch_via_the_relay_prints_the_events_as_emitted() {
     }
     let store = tempfile::tempdir().expect("temp dir");
     let port = free_port();
-    let mut nats = std::process::Command::new("nats-server")
+    let nats = std::process::Command::new("nats-server")
         .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
         .arg(store.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("nats-server starts");
+    // Stopped however the test ends.
+    let _nats = KillOnDrop(nats);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
@@ -162,6 +164,13 @@ async fn watch_via_the_relay_prints_the_events_as_emitted() {
     assert!(stderr.contains("relay subscription open"), "{stderr}");
     assert!(!stderr.contains("Agent#104"), "the password on stderr");
     relay.shutdown().await;
-    let _ = nats.kill();
-    let _ = nats.wait();
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
