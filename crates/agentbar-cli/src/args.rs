@@ -95,7 +95,7 @@ pub enum Command {
     /// Sign in and print every event and every bar-state change as one JSON
     /// line on stdout, until SIGINT or SIGTERM (then sign out).
     #[command(after_help = WATCH_HELP)]
-    Watch(Watch),
+    Watch(Box<Watch>),
     /// Sign in, keep the GUID in the keyring and print a summary. Something
     /// must poll within 2 minutes (e.g. `watch`, which resumes this session),
     /// or the gateway signs the agent out.
@@ -285,6 +285,9 @@ pub enum Mode {
     Poll,
     /// The gateway posts events to an HTTPS endpoint this command runs.
     Push,
+    /// Via the site relay (--relay-url): the gateway posts to the relay and
+    /// this command subscribes to its agent's events there.
+    Relay,
 }
 
 #[derive(Debug, Args)]
@@ -315,6 +318,19 @@ pub struct Watch {
     /// Push mode: the private key (PEM) for --push-cert.
     #[arg(long, value_name = "PEM", requires = "push_cert")]
     pub push_key: Option<PathBuf>,
+    /// Relay mode: the relay's subscription URL, e.g. https://relay:9443.
+    #[arg(long, value_name = "URL", required_if_eq("mode", "relay"))]
+    pub relay_url: Option<String>,
+    /// Relay mode: the relay's push URL given to the gateway (callBackUri);
+    /// default https://{relay host}:8443/service-cloud/rest/cc-ai/v1/agentevent/pushresult.
+    #[arg(long, value_name = "URL")]
+    pub relay_push_url: Option<String>,
+    /// Relay mode: trust only the relay certificate with this SHA-256.
+    #[arg(long, value_name = "HEX")]
+    pub relay_pin_sha256: Option<String>,
+    /// Relay mode: trust this CA (PEM) for the relay besides the system roots.
+    #[arg(long, value_name = "PEM", conflicts_with = "relay_pin_sha256")]
+    pub relay_ca_file: Option<PathBuf>,
     /// Sign in even when the keyring holds a session to resume.
     #[arg(long)]
     pub fresh: bool,

@@ -75,11 +75,16 @@ pub async fn run(g: &Global, w: &Watch) -> Result<(), Failure> {
     let password = connect::password(&w.sign_in)?;
     let mut cfg = SessionConfig::new(client_cfg);
     cfg.skills = w.skills.clone();
-    if w.mode == Mode::Push {
-        cfg.push = Some(push_mode(w));
+    match w.mode {
+        Mode::Poll => {}
+        Mode::Push => cfg.push = Some(push_mode(w)),
+        Mode::Relay => cfg.push = Some(relay_mode(w)?),
     }
     let session = Session::new(cfg).map_err(|e| Failure::session("watch", &e))?;
     let mut sub = session.subscribe();
+    if let Some(relay) = session.watch_relay() {
+        tokio::spawn(report_relay(relay));
+    }
     let keyring = Arc::new(Keyring::new(&agent));
 
     // Signals first: a signal during sign-in must still sign out.
@@ -188,6 +193,37 @@ fn push_mode(w: &Watch) -> PushMode {
         Some(dir) => mode.keeping_certificate_in(dir),
         None => mode,
     }
+}
+
+/// Says on stderr when the relay subscription opens and when it is lost.
+async fn report_relay(mut open: tokio::sync::watch::Receiver<bool>) {
+    while open.changed().await.is_ok() {
+        if *open.borrow_and_update() {
+            eprintln!("agentbar-cli: relay subscription open");
+        } else {
+            eprintln!("agentbar-cli: relay subscription lost; reconnecting");
+        }
+    }
+}
+
+/// Events via the site relay: subscribe at `--relay-url`, the gateway posts
+/// to the relay's push URL.
+fn relay_mode(w: &Watch) -> Result<PushMode, Failure> {
+    let Some(url) = w.relay_url.as_deref() else {
+        return Err(Failure::usage("--mode relay needs --relay-url"));
+    };
+    if !url.starts_with("https://") {
+        return Err(Failure::usage("--relay-url must be an https:// URL"));
+    }
+    let trust = match (&w.relay_pin_sha256, &w.relay_ca_file) {
+        (Some(pin), _) => agentgateway::Trust::pinned_hex(pin)
+            .map_err(|e| Failure::usage(format!("--relay-pin-sha256: {e}")))?,
+        (None, Some(path)) => agentgateway::Trust::system_plus_ca_file(path)
+            .map_err(|e| Failure::usage(e.to_string()))?,
+        (None, None) => agentgateway::Trust::default(),
+    };
+    let relay = agentgateway::relay::RelayMode::new(url, w.relay_push_url.clone(), trust);
+    Ok(PushMode::via_relay(relay))
 }
 
 /// Says on stderr when the agent is in no skill queue. A sign-in has joined

@@ -23,6 +23,7 @@ pub mod event;
 pub mod guid_store;
 pub mod probe;
 pub mod push;
+pub mod relay;
 pub mod retcode;
 pub mod secret;
 pub mod tls;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::client::{ClientConfig, SkillChoice};
 use crate::push::{PushConfig, ServiceToken};
+use crate::relay::RelayMode;
 
 use super::PollTiming;
 
@@ -32,6 +33,10 @@ pub struct PushMode {
     pub callback_uri: Option<String>,
     /// Heartbeat interval (the gateway signs out after 2 min of silence).
     pub handshake_every: Duration,
+    /// Events via the site relay instead of this session's own receiver:
+    /// the sign-in gives the relay's push URL and the session subscribes to
+    /// the relay (`receiver` is then not started).
+    pub relay: Option<RelayMode>,
 }
 
 impl PushMode {
@@ -40,6 +45,15 @@ impl PushMode {
             receiver,
             callback_uri: None,
             handshake_every: Duration::from_secs(30),
+            relay: None,
+        }
+    }
+
+    /// Events via the site relay (see [`crate::relay`]); heartbeat as in push mode.
+    pub fn via_relay(relay: RelayMode) -> PushMode {
+        PushMode {
+            relay: Some(relay),
+            ..PushMode::new(PushConfig::default())
         }
     }
 

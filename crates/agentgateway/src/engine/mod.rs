@@ -145,6 +145,10 @@ struct PushSide {
     batches: Mutex<Option<tokio::sync::mpsc::Receiver<PushBatch>>>,
     /// The token and callback of the current push sign-in.
     current: StdMutex<Option<PushResume>>,
+    /// The current sign-in's token, for the relay subscriber (relay mode).
+    relay_token: watch::Sender<Option<crate::push::ServiceToken>>,
+    /// Whether the relay subscription is open (relay mode).
+    relay_open: watch::Sender<bool>,
 }
 
 struct Shared {
@@ -260,6 +264,8 @@ impl Session {
                 receiver: Mutex::new(None),
                 batches: Mutex::new(None),
                 current: StdMutex::new(None),
+                relay_token: watch::Sender::new(None),
+                relay_open: watch::Sender::new(false),
             }),
             skills: skills::SkillSlot::new(cfg.skills),
         });
@@ -311,6 +317,15 @@ impl Session {
     /// Whether this session gets its events pushed.
     pub fn is_push(&self) -> bool {
         self.shared.push.is_some()
+    }
+
+    /// Via the site relay: watches whether the subscription to the relay is
+    /// open (the gateway's side shows in the health as in push mode); `None`
+    /// in the other modes.
+    pub fn watch_relay(&self) -> Option<watch::Receiver<bool>> {
+        let side = self.shared.push.as_ref()?;
+        side.mode.relay.as_ref()?;
+        Some(side.relay_open.subscribe())
     }
 
     /// What a restarted app needs to resume this push-mode session (keep it

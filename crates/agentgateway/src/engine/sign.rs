@@ -26,7 +26,7 @@ impl Session {
         let shared = &self.shared;
         let client = &shared.client;
         if let Some(push) = &shared.push {
-            let callback_uri = push.start_receiver().await?;
+            let callback_uri = push.start_receiver(client.agent_id(), &self.root).await?;
             let token = ServiceToken::generate();
             push.creds.begin(client.agent_id(), token.clone());
             req.push = Some(PushRegistration {
@@ -98,7 +98,7 @@ impl Session {
         let shared = &self.shared;
         let client = &shared.client;
         if let Some(side) = &shared.push {
-            let callback_uri = side.start_receiver().await?;
+            let callback_uri = side.start_receiver(client.agent_id(), &self.root).await?;
             match push.filter(|p| p.callback_uri == callback_uri) {
                 Some(kept) => {
                     side.creds.begin(client.agent_id(), kept.token.clone());
@@ -233,8 +233,32 @@ impl Shared {
 }
 
 impl PushSide {
-    /// Starts the receiver once; returns the callback URI for sign-in.
-    async fn start_receiver(&self) -> Result<String, SessionError> {
+    /// Starts the receiver (or, via the relay, the relay subscriber) once;
+    /// returns the callback URI for sign-in.
+    async fn start_receiver(
+        &self,
+        agent: &str,
+        root: &tokio_util::sync::CancellationToken,
+    ) -> Result<String, SessionError> {
+        if let Some(relay) = &self.mode.relay {
+            let mut batches = self.batches.lock().await;
+            if batches.is_none() {
+                let (tx, rx) = tokio::sync::mpsc::channel(256);
+                crate::relay::spawn(
+                    relay.clone(),
+                    agent.to_owned(),
+                    self.relay_token.subscribe(),
+                    self.relay_open.clone(),
+                    tx,
+                    root.child_token(),
+                )
+                .map_err(|e| SessionError::PushReceiver {
+                    detail: e.to_string(),
+                })?;
+                *batches = Some(rx);
+            }
+            return Ok(relay.push_url.clone());
+        }
         let mut slot = self.receiver.lock().await;
         if slot.is_none() {
             let (tx, rx) = tokio::sync::mpsc::channel(256);
@@ -254,6 +278,8 @@ impl PushSide {
     }
 
     fn set_current(&self, resume: Option<PushResume>) {
+        self.relay_token
+            .send_replace(resume.as_ref().map(|r| r.token.clone()));
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = resume;
     }
 }

@@ -3,6 +3,17 @@
 
 use super::*;
 
+/// Who may push and where accepted batches go.
+pub(super) enum Target {
+    /// A bar's own receiver: its one session, and the engine's queue.
+    Session {
+        creds: PushCredentials,
+        sink: mpsc::Sender<PushBatch>,
+    },
+    /// A site receiver: any agent, stored before the answer.
+    Site(Arc<dyn SiteSink>),
+}
+
 /// What every request handler needs.
 pub(super) struct Shared {
     pub(super) path: String,
@@ -13,8 +24,7 @@ pub(super) struct Shared {
     pub(super) max_connection_age: Duration,
     pub(super) queue_wait: Duration,
     pub(super) early_push_hold: Duration,
-    pub(super) creds: PushCredentials,
-    pub(super) sink: mpsc::Sender<PushBatch>,
+    pub(super) target: Target,
     pub(super) recent: Mutex<DeliveredTail>,
     pub(super) counters: Arc<Counters>,
 }
@@ -54,14 +64,20 @@ async fn accept(request: Request<Incoming>, shared: &Shared) -> Result<(), Refus
         Header::Unusable => return Err(Refusal::WrongGuid),
         Header::One(guid) => guid,
     };
-    let authorized = shared
-        .creds
-        .authorize_held(guid, token, shared.early_push_hold)
-        .await
-        .map_err(|error| match error {
-            CredentialError::NoSession | CredentialError::WrongGuid => Refusal::WrongGuid,
-            CredentialError::WrongToken => Refusal::WrongToken,
-        })?;
+    let (expected, session_id) = match &shared.target {
+        Target::Session { creds, .. } => {
+            let authorized = creds
+                .authorize_held(guid, token, shared.early_push_hold)
+                .await
+                .map_err(|error| match error {
+                    CredentialError::NoSession | CredentialError::WrongGuid => Refusal::WrongGuid,
+                    CredentialError::WrongToken => Refusal::WrongToken,
+                })?;
+            (Some(authorized.work_no), authorized.session_id)
+        }
+        Target::Site(_) => (None, site::session_id(token)),
+    };
+    let token = token.to_owned();
     let is_json = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -82,7 +98,8 @@ async fn accept(request: Request<Incoming>, shared: &Shared) -> Result<(), Refus
         Ok(Err(_)) => return Err(Refusal::BodyAborted),
         Ok(Ok(collected)) => collected.to_bytes(),
     };
-    let batch = body::decode(&bytes, shared.max_json_depth, &authorized.work_no)?;
+    let batch = body::decode(&bytes, shared.max_json_depth, expected.as_deref())?;
+    let work_no = batch.work_no;
     if batch.events.is_empty() {
         return Ok(());
     }
@@ -90,15 +107,22 @@ async fn accept(request: Request<Incoming>, shared: &Shared) -> Result<(), Refus
         .events
         .iter()
         .map(|e| Seen {
-            fingerprint: dedup::fingerprint(authorized.session_id, &authorized.work_no, e),
+            fingerprint: dedup::fingerprint(session_id, &work_no, e),
             timestamped: dedup::is_timestamped(e),
         })
         .collect();
+    let sink = match &shared.target {
+        Target::Session { sink, .. } => sink,
+        Target::Site(site) => {
+            let site = Arc::clone(site);
+            return store_site(shared, site.as_ref(), work_no, token, batch.events, seen).await;
+        }
+    };
     if shared.recent().delivered_prefix(&seen, Instant::now()) == seen.len() {
         shared.count_repeat();
         return Ok(());
     }
-    let permit = match tokio::time::timeout(shared.queue_wait, shared.sink.reserve()).await {
+    let permit = match tokio::time::timeout(shared.queue_wait, sink.reserve()).await {
         Ok(Ok(permit)) => permit,
         Ok(Err(_)) => return Err(Refusal::Stopped),
         Err(_) => return Err(Refusal::Busy),
@@ -131,6 +155,43 @@ async fn accept(request: Request<Incoming>, shared: &Shared) -> Result<(), Refus
     counters
         .delivered_events
         .fetch_add(count as u64, Ordering::Relaxed);
+    Ok(())
+}
+
+/// A site push: the whole batch stored, each event with its fingerprint.
+/// A site serves many agents, possibly through several instances, so the
+/// duplicate tail is the store's (per agent, shared), not this process's.
+async fn store_site(
+    shared: &Shared,
+    site: &dyn SiteSink,
+    work_no: String,
+    token: String,
+    events: Vec<Value>,
+    seen: Vec<Seen>,
+) -> Result<(), Refusal> {
+    let token = ServiceToken::new(token).map_err(|_| Refusal::InvalidToken)?;
+    let events: Vec<SiteEvent> = events
+        .into_iter()
+        .zip(&seen)
+        .map(|(raw, seen)| SiteEvent {
+            event: Event::from_json(raw),
+            fingerprint: hex::encode(seen.fingerprint),
+            timestamped: seen.timestamped,
+        })
+        .collect();
+    let count = events.len();
+    site.store(SitePush {
+        work_no,
+        token,
+        events,
+    })
+    .await?;
+    let counters = &shared.counters;
+    counters.delivered_batches.fetch_add(1, Ordering::Relaxed);
+    counters
+        .delivered_events
+        .fetch_add(count as u64, Ordering::Relaxed);
+    debug!(count, "site push stored");
     Ok(())
 }
 

@@ -13,6 +13,8 @@ pub const DEFAULT_MAX_JSON_DEPTH: usize = 32;
 /// A decoded push body.
 #[derive(Debug)]
 pub(crate) struct Batch {
+    /// The body's `workNo`.
+    pub work_no: String,
     /// The events, oldest first, as sent.
     pub events: Vec<Value>,
 }
@@ -69,9 +71,14 @@ pub(crate) fn nests_deeper_than(body: &[u8], max: usize) -> bool {
 }
 
 /// Decodes `{"workNo": "...", "eventList": [{"eventType": "...", ...}, ...]}`
-/// for agent `work_no`. Events are kept whole (unknown fields and event
+/// for agent `work_no` (any agent when `None`: a site receiver takes the
+/// agent from the body). Events are kept whole (unknown fields and event
 /// types pass through) and in order.
-pub(crate) fn decode(body: &[u8], max_depth: usize, work_no: &str) -> Result<Batch, Refusal> {
+pub(crate) fn decode(
+    body: &[u8],
+    max_depth: usize,
+    work_no: Option<&str>,
+) -> Result<Batch, Refusal> {
     if nests_deeper_than(body, max_depth) {
         return Err(Refusal::TooDeep);
     }
@@ -93,10 +100,13 @@ pub(crate) fn decode(body: &[u8], max_depth: usize, work_no: &str) -> Result<Bat
     if !well_formed {
         return Err(Refusal::BadShape);
     }
-    if body_work_no != work_no {
+    if work_no.is_some_and(|expected| body_work_no != expected) {
         return Err(Refusal::WrongAgent);
     }
-    Ok(Batch { events })
+    Ok(Batch {
+        work_no: body_work_no,
+        events,
+    })
 }
 
 #[cfg(test)]
@@ -139,7 +149,7 @@ mod tests {
         let body = br#"{"workNo":"291","eventList":[
             {"eventType":"AgentOther_InService","workNo":"291","content":null},
             {"eventType":"AgentState_Ready","workNo":"291","content":null,"extra":[1]}]}"#;
-        let batch = decode(body, 32, "291").expect("decodes");
+        let batch = decode(body, 32, Some("291")).expect("decodes");
         let types: Vec<_> = batch
             .events
             .iter()
@@ -148,9 +158,18 @@ mod tests {
         assert_eq!(types, ["AgentOther_InService", "AgentState_Ready"]);
         assert_eq!(batch.events[1]["extra"], serde_json::json!([1]));
 
-        assert_eq!(decode(body, 32, "292").err(), Some(Refusal::WrongAgent));
-        assert_eq!(decode(b"not json", 32, "291").err(), Some(Refusal::NotJson));
-        assert_eq!(decode(b"[]", 32, "291").err(), Some(Refusal::BadShape));
+        assert_eq!(
+            decode(body, 32, Some("292")).err(),
+            Some(Refusal::WrongAgent)
+        );
+        assert_eq!(
+            decode(b"not json", 32, Some("291")).err(),
+            Some(Refusal::NotJson)
+        );
+        assert_eq!(
+            decode(b"[]", 32, Some("291")).err(),
+            Some(Refusal::BadShape)
+        );
         for bad in [
             r#"{"eventList":[]}"#,
             r#"{"workNo":291,"eventList":[]}"#,
@@ -161,17 +180,17 @@ mod tests {
             r#"{"workNo":"291","eventList":[{"eventType":7}]}"#,
         ] {
             assert_eq!(
-                decode(bad.as_bytes(), 32, "291").err(),
+                decode(bad.as_bytes(), 32, Some("291")).err(),
                 Some(Refusal::BadShape),
                 "{bad}"
             );
         }
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert_eq!(
-            decode(deep.as_bytes(), 32, "291").err(),
+            decode(deep.as_bytes(), 32, Some("291")).err(),
             Some(Refusal::TooDeep)
         );
-        let empty = decode(br#"{"workNo":"291","eventList":[]}"#, 32, "291").expect("ok");
+        let empty = decode(br#"{"workNo":"291","eventList":[]}"#, 32, Some("291")).expect("ok");
         assert!(empty.events.is_empty());
     }
 }

@@ -7,6 +7,11 @@
 //! every rotation, token). Each accepted push arrives on the engine's channel
 //! as one `Vec<Event>`, oldest event first.
 //!
+//! A site relay runs the same receiver for every agent of a site
+//! ([`PushReceiver::start_site`], `site.rs`): the agent comes from the body,
+//! the GUID is not checked, and a [`SiteSink`] stores each batch before the
+//! answer. Everything else below applies to both.
+//!
 //! A request goes through these checks, in order, and the first that fails
 //! answers (see [`Refusal`] for the HTTP status, retcode and message of each):
 //!
@@ -47,6 +52,7 @@ mod body;
 mod credentials;
 mod dedup;
 mod server;
+mod site;
 mod tls;
 
 use std::convert::Infallible;
@@ -81,8 +87,10 @@ pub use credentials::{
     DEFAULT_GUID_GRACE, MAX_TOKEN_LEN, PushCredentials, ServiceToken, TokenError, validate_token,
 };
 pub use dedup::{DEFAULT_DUPLICATE_CAPACITY, DEFAULT_DUPLICATE_WINDOW};
+pub use site::{SiteEvent, SitePush, SiteSink, StoreFuture};
 pub use tls::{TlsIdentity, TlsSource};
 
+use accept::Target;
 use credentials::CredentialError;
 use dedup::{DeliveredTail, Seen};
 use server::Server;
@@ -271,6 +279,20 @@ impl PushReceiver {
         creds: PushCredentials,
         sink: mpsc::Sender<PushBatch>,
     ) -> Result<PushReceiver, PushError> {
+        Self::start_with(cfg, Target::Session { creds, sink }).await
+    }
+
+    /// Like [`start`](Self::start), for a whole site: any agent's pushes are
+    /// accepted (see `site.rs` for what is and is not checked) and stored in
+    /// `sink` before they are answered.
+    pub async fn start_site(
+        cfg: PushConfig,
+        sink: Arc<dyn SiteSink>,
+    ) -> Result<PushReceiver, PushError> {
+        Self::start_with(cfg, Target::Site(sink)).await
+    }
+
+    async fn start_with(cfg: PushConfig, target: Target) -> Result<PushReceiver, PushError> {
         let identity = TlsIdentity::load(&cfg.tls)?;
         let path = cfg.path.clone();
         let bind_error = |source| PushError::Bind {
@@ -280,7 +302,7 @@ impl PushReceiver {
         let listener = TcpListener::bind(cfg.listen).await.map_err(bind_error)?;
         let local_addr = listener.local_addr().map_err(bind_error)?;
         let counters = Arc::new(Counters::default());
-        let server = Server::new(&identity, cfg, creds, sink, Arc::clone(&counters))?;
+        let server = Server::new(&identity, cfg, target, Arc::clone(&counters))?;
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(listener, async move {
             // A send or the sender's drop both mean stop.
@@ -330,6 +352,19 @@ impl PushReceiver {
         self.counters.snapshot()
     }
 
+    /// Reads the counts since start, for a task that outlives this borrow
+    /// (a relay's metrics).
+    pub fn stats_handle(&self) -> impl Fn() -> PushStats + Send + Sync + 'static {
+        let counters = Arc::clone(&self.counters);
+        move || counters.snapshot()
+    }
+
+    /// The served certificate and key, for a server that shares them (a
+    /// relay's subscription port).
+    pub fn tls_identity(&self) -> &TlsIdentity {
+        &self.identity
+    }
+
     /// Stops the server and waits until every connection has closed.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -360,7 +395,12 @@ pub async fn serve(
     sink: mpsc::Sender<PushBatch>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), PushError> {
-    let server = Server::new(identity, cfg, creds, sink, Arc::default())?;
+    let server = Server::new(
+        identity,
+        cfg,
+        Target::Session { creds, sink },
+        Arc::default(),
+    )?;
     server.run(listener, shutdown).await;
     Ok(())
 }
@@ -370,5 +410,5 @@ pub async fn serve(
 /// agent. The events come back whole and in order. Public for the fuzz
 /// target and tests; the receiver needs nothing else from it.
 pub fn parse_body(body: &[u8], max_depth: usize, work_no: &str) -> Result<Vec<Value>, Refusal> {
-    body::decode(body, max_depth, work_no).map(|batch| batch.events)
+    body::decode(body, max_depth, Some(work_no)).map(|batch| batch.events)
 }

@@ -2,7 +2,7 @@
 //! peer, per connection's age), the TLS handshake within its timeout, HTTP/1.1
 //! with a header timeout, and an orderly stop.
 
-use super::accept::{Shared, handle};
+use super::accept::{Shared, Target, handle};
 use super::*;
 
 pub(super) struct Server {
@@ -55,8 +55,7 @@ impl Server {
     pub(super) fn new(
         identity: &TlsIdentity,
         cfg: PushConfig,
-        creds: PushCredentials,
-        sink: mpsc::Sender<PushBatch>,
+        target: Target,
         counters: Arc<Counters>,
     ) -> Result<Self, PushError> {
         if !cfg.path.starts_with('/') {
@@ -76,8 +75,7 @@ impl Server {
                 max_connection_age: cfg.max_connection_age,
                 queue_wait: cfg.queue_wait,
                 early_push_hold: cfg.early_push_hold,
-                creds,
-                sink,
+                target,
                 recent: Mutex::new(DeliveredTail::new(
                     cfg.duplicate_window,
                     cfg.duplicate_capacity,
