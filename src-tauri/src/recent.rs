@@ -8,50 +8,11 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
-
 use crate::files;
-use crate::view::{CallKind, CallView, Direction};
+use crate::view::{CallView, RecentCall};
 
 /// How many calls the list keeps.
 pub const RECENT_CALLS: usize = 50;
-
-/// One finished call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct RecentCall {
-    /// The other party: the caller of an inbound call, the number dialled
-    /// (or the colleague's work number) otherwise.
-    pub number: String,
-    pub direction: Direction,
-    /// When the call began (epoch ms).
-    pub at: u64,
-    pub answered: bool,
-}
-
-impl RecentCall {
-    /// A call that left the bar; `None` for legs that are not a call of the
-    /// agent's own (consults, conferences) or that carry no number.
-    pub fn of(call: &CallView) -> Option<RecentCall> {
-        if !matches!(call.kind, CallKind::Customer | CallKind::Internal) {
-            return None;
-        }
-        let number = match call.direction {
-            Direction::Inbound => &call.caller,
-            Direction::Outbound | Direction::Internal => &call.called,
-        };
-        if number.is_empty() {
-            return None;
-        }
-        Some(RecentCall {
-            number: number.clone(),
-            direction: call.direction,
-            at: call.since,
-            answered: call.answered_at.is_some(),
-        })
-    }
-}
 
 /// The list and where it is kept.
 #[derive(Debug, Default)]
@@ -126,7 +87,7 @@ impl RecentCalls {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view::{CallPhase, Media};
+    use crate::view::{CallKind, CallPhase, Direction, Media};
 
     fn call(id: &str, direction: Direction, answered: bool) -> CallView {
         CallView {

@@ -174,3 +174,39 @@ pub(super) fn call_view(call: &agentgateway::bar::Call, memory: &mut ViewMemory)
         calldata,
     }
 }
+
+/// One finished call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentCall {
+    /// The other party: the caller of an inbound call, the number dialled
+    /// (or the colleague's work number) otherwise.
+    pub number: String,
+    pub direction: Direction,
+    /// When the call began (epoch ms).
+    pub at: u64,
+    pub answered: bool,
+}
+
+impl RecentCall {
+    /// A call that left the bar; `None` for legs that are not a call of the
+    /// agent's own (consults, conferences) or that carry no number.
+    pub fn of(call: &CallView) -> Option<RecentCall> {
+        if !matches!(call.kind, CallKind::Customer | CallKind::Internal) {
+            return None;
+        }
+        let number = match call.direction {
+            Direction::Inbound => &call.caller,
+            Direction::Outbound | Direction::Internal => &call.called,
+        };
+        if number.is_empty() {
+            return None;
+        }
+        Some(RecentCall {
+            number: number.clone(),
+            direction: call.direction,
+            at: call.since,
+            answered: call.answered_at.is_some(),
+        })
+    }
+}

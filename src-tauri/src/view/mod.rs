@@ -13,7 +13,7 @@ use ts_rs::TS;
 
 #[cfg(test)]
 pub use call::Media;
-pub use call::{CallKind, CallPhase, CallView, Direction, NextStateView, TransferView};
+pub use call::{CallKind, CallPhase, CallView, Direction, NextStateView, RecentCall, TransferView};
 pub use controls::Controls;
 
 /// The agent states the bar and the tray show, one tray icon each.
@@ -125,7 +125,7 @@ pub struct BarView {
     pub next: Option<NextStateView>,
     pub transfer: Option<TransferView>,
     /// The shift's finished calls, newest first.
-    pub recent_calls: Vec<crate::recent::RecentCall>,
+    pub recent_calls: Vec<RecentCall>,
     pub last_error: Option<ErrorView>,
     /// Which actions the agent can take now.
     pub controls: Controls,
