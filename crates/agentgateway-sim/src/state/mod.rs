@@ -19,6 +19,7 @@ pub mod error;
 pub mod guid;
 pub mod incall;
 pub mod legs;
+pub mod offers;
 pub mod queue;
 pub mod session;
 pub mod skills;
