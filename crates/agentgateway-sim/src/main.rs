@@ -6,7 +6,7 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use agentgateway_sim::{
     AuthMode, PushConfig, Roster, SimConfig, Simulator, TlsMode,
-    scenario::{DayConfig, run_day},
+    scenario::{DayConfig, run_day, staff_colleagues},
 };
 use clap::{Parser, ValueEnum};
 use tokio_util::sync::CancellationToken;
@@ -207,6 +207,11 @@ async fn main() -> ExitCode {
         println!(
             "scenario: day for agent {} (seed {}, speed {}); waiting for the agent to sign in",
             args.agent, args.seed, args.speed
+        );
+        let staff = staff_colleagues(&sim.control(), &args.agent, args.speed);
+        println!(
+            "scenario: virtual colleagues signed in: {}",
+            staff.join(", ")
         );
         tokio::spawn(run_day(
             sim.control(),

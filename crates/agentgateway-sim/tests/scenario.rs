@@ -96,3 +96,26 @@ async fn the_same_seed_plays_the_same_day() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_demo_staffs_colleagues_around_the_agent() {
+    bounded(async {
+        let sim = start(quick_config()).await;
+        let gw = Gw::new(&sim);
+        gw.sign_in("103").await;
+        let control = sim.control();
+        let staff = agentgateway_sim::scenario::staff_colleagues(&control, "101", 1000.0);
+        assert_eq!(
+            staff,
+            ["102", "104", "105"],
+            "not the agent, not a client's agent"
+        );
+        let state = |a: &str| control.agent_state(a).unwrap();
+        assert_eq!((state("102").status, state("102").colleague), (4, true));
+        assert_eq!(state("104").status, 3);
+        assert!(!state("103").colleague);
+        assert!(!state("101").signed_in);
+        assert_eq!(state("102").skills, [1, 2]);
+    })
+    .await;
+}

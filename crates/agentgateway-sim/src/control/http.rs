@@ -14,6 +14,16 @@
 //! | GET | `/agents/{id}/events` | events emitted, in order |
 //! | GET | `/agents/{id}/delivered` | events handed out (polls, acknowledged pushes) |
 //! | GET | `/agents/{id}/calldata` | `{"calldata"}` of the current call |
+//! | GET | `/agents/{id}/calls` | the agent's calls ([`CallSnapshot`](super::CallSnapshot)s) |
+//! | POST | `/agents/{id}/calls/{callid}/hangup` | the customer of that call hangs up |
+//! | PUT | `/agents/{id}/colleague` | [`Colleague`]: sign in or change a virtual colleague |
+//! | GET | `/agents/{id}/dtmf` | DTMF strings sent (`seconddialex`) |
+//! | GET | `/agents/{id}/statistics` | today's figures |
+//! | POST | `/skills/{skill}/queue` | [`QueueCall`] → `{"callid"}` |
+//! | GET | `/skills/{skill}/waiting` | `{"waiting"}` calls in the queue |
+//! | DELETE | `/queue/{callid}` | the waiting customer gives up |
+//! | PUT, GET | `/numbers/{number}` | `{"fate":"answer|invalid|busy|no_answer"}`: how calls to it go |
+//! | DELETE | `/numbers` | forget marked numbers |
 //! | GET, POST, DELETE | `/faults` | list, add a [`Fault`], clear |
 //! | GET, DELETE | `/requests` | request log (masked), clear |
 //! | GET | `/pushes` | push attempts |
@@ -33,8 +43,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use super::{Control, ControlError, Ring};
-use crate::http::faults::Fault;
+use super::{Colleague, Control, ControlError, QueueCall, Ring};
+use crate::{http::faults::Fault, site::NumberFate};
 
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
@@ -68,6 +78,16 @@ pub fn router(control: Control) -> Router {
         .route("/agents/{id}/events", get(events))
         .route("/agents/{id}/delivered", get(delivered))
         .route("/agents/{id}/calldata", get(calldata))
+        .route("/agents/{id}/calls", get(calls))
+        .route("/agents/{id}/calls/{callid}/hangup", post(hang_up_call))
+        .route("/agents/{id}/colleague", axum::routing::put(colleague))
+        .route("/agents/{id}/dtmf", get(dtmf))
+        .route("/agents/{id}/statistics", get(statistics))
+        .route("/skills/{skill}/queue", post(queue_call))
+        .route("/skills/{skill}/waiting", get(waiting))
+        .route("/queue/{callid}", axum::routing::delete(abandon))
+        .route("/numbers/{number}", get(number).put(mark_number))
+        .route("/numbers", axum::routing::delete(clear_numbers))
         .route("/faults", get(faults).post(add_fault).delete(clear_faults))
         .route("/requests", get(requests).delete(clear_requests))
         .route("/pushes", get(pushes))
@@ -189,5 +209,88 @@ struct Restart {
 async fn restart_gateway(State(c): State<Control>, body: Option<Json<Restart>>) -> Answer {
     let down = body.map(|Json(r)| r.down_ms).unwrap_or_default();
     c.restart_gateway(Duration::from_millis(down)).await?;
+    done()
+}
+
+fn known(c: &Control, id: &str) -> Result<(), ControlError> {
+    c.agent_state(id)
+        .map(|_| ())
+        .ok_or_else(|| ControlError::UnknownAgent(id.to_owned()))
+}
+
+async fn calls(State(c): State<Control>, Path(id): Path<String>) -> Answer {
+    known(&c, &id)?;
+    to_json(c.calls(&id))
+}
+
+async fn hang_up_call(
+    State(c): State<Control>,
+    Path((id, callid)): Path<(String, String)>,
+) -> Answer {
+    c.customer_hang_up_call(&id, &callid)?;
+    done()
+}
+
+async fn colleague(
+    State(c): State<Control>,
+    Path(id): Path<String>,
+    Json(setup): Json<Colleague>,
+) -> Answer {
+    c.set_colleague(&id, setup)?;
+    done()
+}
+
+async fn dtmf(State(c): State<Control>, Path(id): Path<String>) -> Answer {
+    known(&c, &id)?;
+    to_json(c.dtmf(&id))
+}
+
+async fn statistics(State(c): State<Control>, Path(id): Path<String>) -> Answer {
+    known(&c, &id)?;
+    Ok(Json(c.statistics(&id)))
+}
+
+async fn queue_call(
+    State(c): State<Control>,
+    Path(skill): Path<u32>,
+    Json(call): Json<QueueCall>,
+) -> Answer {
+    let callid = c.queue_call(skill, call)?;
+    Ok(Json(json!({ "callid": callid })))
+}
+
+async fn waiting(State(c): State<Control>, Path(skill): Path<u32>) -> Answer {
+    Ok(Json(json!({ "waiting": c.queue_waiting(skill) })))
+}
+
+async fn abandon(State(c): State<Control>, Path(callid): Path<String>) -> Answer {
+    if !c.abandon_queued(&callid) {
+        return Err(ControlError::BadRequest(format!("no call {callid} waits")));
+    }
+    done()
+}
+
+#[derive(Deserialize, serde::Serialize)]
+struct Fate {
+    fate: NumberFate,
+}
+
+async fn number(State(c): State<Control>, Path(number): Path<String>) -> Answer {
+    to_json(Fate {
+        fate: c.number_fate(&number),
+    })
+}
+
+async fn mark_number(
+    State(c): State<Control>,
+    Path(number): Path<String>,
+    Json(f): Json<Fate>,
+) -> Answer {
+    c.mark_number(&number, f.fate);
+    done()
+}
+
+async fn clear_numbers(State(c): State<Control>) -> Answer {
+    c.clear_number_marks();
     done()
 }

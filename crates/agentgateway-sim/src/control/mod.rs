@@ -5,7 +5,7 @@
 //! events, push attempts, agent state, calldata).
 //!
 //! Calls beyond one agent (skill queues, virtual colleagues, number
-//! behaviour, DTMF, per-call hang-ups) are in [`calls`]. The same operations
+//! behaviour, DTMF, per-call hang-ups) are in `calls`. The same operations
 //! are served over HTTP by [`http`]; [`scenario`] runs the call-center day
 //! through them.
 

@@ -1,7 +1,11 @@
 //! The scripted call-center day, for the demo: calls arrive at random
 //! intervals with realistic numbers and calldata, some transferred from
 //! colleagues; customers hang up after talking (or give up when nobody
-//! answers); now and then a supervisor sends the agent on a break.
+//! answers); now and then a supervisor sends the agent on a break. Some
+//! customers ask to be put through to another team, some to be called back
+//! (their calldata says so): the scenario cannot press the bar's buttons,
+//! but [`staff_colleagues`] signs in virtual colleagues so that transfer,
+//! consult and callout have someone to reach.
 //!
 //! The day is planned from a seed alone ([`plan`], [`Planner`]), so the same
 //! seed gives the same calls, numbers, calldata and timings; the speed factor
@@ -16,7 +20,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{Control, Ring};
+use super::{Colleague, Control, Ring};
 
 /// How often the runner looks at the agent's state.
 const LOOK_EVERY: Duration = Duration::from_millis(20);
@@ -47,6 +51,17 @@ pub struct PlannedCall {
     pub talk: Duration,
     /// How long the customer lets it ring before giving up.
     pub patience: Duration,
+    /// What the customer asks for beyond the agent's help.
+    pub request: Option<Request>,
+}
+
+/// A customer's request the agent acts on with the bar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Request {
+    /// Put me through to this skill (transfer or consult).
+    Transfer { skill: u32, team: String },
+    /// Call me back on this number (callout).
+    Callback { number: String },
 }
 
 /// One step of the day.
@@ -89,6 +104,7 @@ const INTENTS: [&str; 6] = [
 ];
 const LANGUAGES: [&str; 3] = ["de", "en", "tr"];
 const COLLEAGUES: [&str; 4] = ["102", "103", "104", "105"];
+const TEAMS: [(u32, &str); 2] = [(2, "Billing"), (3, "Technical")];
 
 impl Planner {
     pub fn new(seed: u64) -> Self {
@@ -143,8 +159,30 @@ impl Planner {
         } else {
             "normal"
         };
+        let request = match self.rng.random_range(0..100) {
+            0..15 => {
+                let (skill, team) = TEAMS[self.rng.random_range(0..TEAMS.len())];
+                Some(Request::Transfer {
+                    skill,
+                    team: team.to_owned(),
+                })
+            }
+            15..25 => Some(Request::Callback {
+                number: format!("0{}", &caller[3..]),
+            }),
+            _ => None,
+        };
+        let asks = match &request {
+            Some(Request::Transfer { skill, team }) => {
+                format!(r#","request":"transfer","team":"{team}","skill":{skill}"#)
+            }
+            Some(Request::Callback { number }) => {
+                format!(r#","request":"callback","callbackNumber":"{number}""#)
+            }
+            None => String::new(),
+        };
         let calldata = format!(
-            r#"{{"customerId":"C-{:06}","line":"{line}","intent":"{intent}","language":"{language}","ivrPath":"{}-{}","priority":"{priority}"}}"#,
+            r#"{{"customerId":"C-{:06}","line":"{line}","intent":"{intent}","language":"{language}","ivrPath":"{}-{}","priority":"{priority}"{asks}}}"#,
             self.customer,
             self.rng.random_range(1..=4),
             self.rng.random_range(1..=9),
@@ -161,6 +199,7 @@ impl Planner {
             transfer_from,
             talk: self.seconds(20, 240),
             patience: self.seconds(15, 40),
+            request,
         })
     }
 }
@@ -169,6 +208,57 @@ impl Planner {
 pub fn plan(seed: u64, count: usize) -> Vec<Step> {
     let mut planner = Planner::new(seed);
     (0..count).map(|_| planner.next_step()).collect()
+}
+
+/// Sign in the demo's virtual colleagues, except `agent` and agents a
+/// client signed in: 102 and 103 answer after a few seconds and talk a
+/// while, 104 is busy, 105 never answers (a transfer that fails). Waits are
+/// divided by `speed`. Returns the colleagues signed in.
+pub fn staff_colleagues(control: &Control, agent: &str, speed: f64) -> Vec<String> {
+    let speed = if speed.is_finite() && speed > 0.0 {
+        speed
+    } else {
+        1.0
+    };
+    let ms = |secs: f64| Some((secs * 1000.0 / speed) as u64);
+    let staff = [
+        (
+            "102",
+            Colleague {
+                answer_after_ms: ms(4.0),
+                hang_up_after_ms: ms(90.0),
+                ..Colleague::default()
+            },
+        ),
+        (
+            "103",
+            Colleague {
+                answer_after_ms: ms(6.0),
+                hang_up_after_ms: ms(120.0),
+                ..Colleague::default()
+            },
+        ),
+        (
+            "104",
+            Colleague {
+                busy: true,
+                ..Colleague::default()
+            },
+        ),
+        (
+            "105",
+            Colleague {
+                never_answer: true,
+                ..Colleague::default()
+            },
+        ),
+    ];
+    staff
+        .into_iter()
+        .filter(|(id, _)| *id != agent)
+        .filter(|(id, c)| control.set_colleague(id, c.clone()).is_ok())
+        .map(|(id, _)| id.to_owned())
+        .collect()
 }
 
 /// What a run did.
@@ -337,5 +427,26 @@ mod tests {
             assert!(call.gap >= Duration::from_secs(3) && call.gap <= Duration::from_secs(240));
         }
         assert!(calls.iter().any(|c| c.transfer_from.is_some()));
+        let transfers = calls
+            .iter()
+            .filter(|c| matches!(c.request, Some(Request::Transfer { .. })))
+            .count();
+        let callbacks: Vec<&PlannedCall> = calls
+            .iter()
+            .filter(|c| matches!(c.request, Some(Request::Callback { .. })))
+            .copied()
+            .collect();
+        assert!(transfers > 0 && !callbacks.is_empty());
+        for call in callbacks {
+            let data: serde_json::Value = serde_json::from_str(&call.calldata).unwrap();
+            let Some(Request::Callback { number }) = &call.request else {
+                unreachable!()
+            };
+            assert_eq!(data["callbackNumber"], number.as_str());
+            assert!(
+                number.bytes().all(|b| b.is_ascii_digit()),
+                "dialable: {number}"
+            );
+        }
     }
 }

@@ -140,6 +140,15 @@ impl Session {
             self.leg_failed(&id);
             return id;
         };
+        if matches!(
+            self.call(&id).and_then(|c| c.dial.as_ref()),
+            Some(Dial::Inner)
+        ) {
+            self.emit(
+                "AgentEvent_Customer_Alerting",
+                json!({"callid": id, "otherPhoneWorkno": workno, "otherPhone": workno, "type": "main"}),
+            );
+        }
         let mut leg = Call::new(&id, &me, &workno, Phase::Ringing, feat);
         leg.origin = Some(me.clone());
         leg.peers.push(Peer::Agent {

@@ -210,3 +210,6 @@ pub fn end_session(mut session: Session, release_call: bool) -> Vec<Effect> {
     effects.retain(|e| !matches!(e, Effect::Timer { .. }));
     effects
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use agentgateway_sim::{AuthMode, SimConfig, Simulator};
+use agentgateway_sim::{AuthMode, CallTimings, SimConfig, Simulator};
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
 
@@ -18,6 +18,21 @@ pub fn quick_config() -> SimConfig {
         poll_wait_interval: Duration::from_millis(20),
         auth: AuthMode::Static,
         ..SimConfig::default()
+    }
+}
+
+/// [`quick_config`] with far ends that answer in 60 ms, fail in 20 ms and
+/// give up after 400 ms; colleagues answer in 50 ms.
+pub fn calls_config() -> SimConfig {
+    SimConfig {
+        calls: CallTimings {
+            answer_after: Duration::from_millis(60),
+            fail_after: Duration::from_millis(20),
+            no_answer_after: Duration::from_millis(400),
+            colleague_answer_after: Duration::from_millis(50),
+            ivr_return_after: Duration::from_millis(100),
+        },
+        ..quick_config()
     }
 }
 
@@ -164,9 +179,59 @@ impl Gw {
         panic!("no event came");
     }
 
+    /// Every event until (and with) the first of type `last`, as
+    /// `[eventType, content]` pairs.
+    pub async fn until(&self, agent: &str, guid: &str, last: &str) -> Vec<Value> {
+        let mut seen = Vec::new();
+        for _ in 0..100 {
+            let ev = self.next_event(agent, guid).await;
+            let pair = json!([ev["eventType"], ev["content"]]);
+            seen.push(pair);
+            if ev["eventType"] == last {
+                return seen;
+            }
+        }
+        panic!("no {last} among {seen:?}");
+    }
+
+    /// The queued events now, as `[eventType, content]` pairs.
+    pub async fn drain_events(&self, agent: &str, guid: &str) -> Vec<Value> {
+        let mut seen = Vec::new();
+        for _ in 0..200 {
+            let raw = self.poll(agent, guid).await;
+            match raw.json().get("event") {
+                Some(ev) => seen.push(json!([ev["eventType"], ev["content"]])),
+                None => return seen,
+            }
+        }
+        panic!("queue never drained");
+    }
+
+    /// An operation with a JSON body.
+    pub async fn send(&self, method: Method, path: &str, guid: &str, body: Value) -> Raw {
+        self.call(method, path, Some(guid), Some(body)).await
+    }
+
+    /// Sign in with `autoanswer` false and drain the sign-in events.
+    pub async fn ready(&self, agent: &str) -> String {
+        let guid = self.sign_in(agent).await;
+        self.drain(agent, &guid).await;
+        guid
+    }
+
     pub async fn op(&self, method: Method, path: &str, guid: &str) -> Raw {
         self.call(method, path, Some(guid), None).await
     }
+}
+
+/// `{"message":"","retcode":"0","result":…}`.
+pub fn ok(result: Value) -> Value {
+    json!({"message":"","retcode":"0","result":result})
+}
+
+/// A refusal answer.
+pub fn refused(retcode: &str, message: &str) -> Value {
+    json!({"message":message,"retcode":retcode})
 }
 
 pub fn sign_in_body(agent: &str) -> Value {
