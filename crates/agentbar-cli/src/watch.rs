@@ -104,8 +104,8 @@ pub async fn run(g: &Global, w: &Watch) -> Result<(), Failure> {
             }
         }
     };
-    match started {
-        (Ok(resumed), false) => report_skills(&session, resumed).await,
+    let resumed = match started {
+        (Ok(resumed), false) => resumed,
         (Ok(_), true) => return sign_out(&session, &keyring, None, w.force_sign_out).await,
         (Err(mut f), stopping) => {
             if stopping && f.code == fail::UNREACHABLE {
@@ -114,7 +114,7 @@ pub async fn run(g: &Global, w: &Watch) -> Result<(), Failure> {
             }
             return Err(f);
         }
-    }
+    };
 
     if let Some((addr, sha256)) = session.push_endpoint().await {
         eprintln!(
@@ -126,6 +126,8 @@ pub async fn run(g: &Global, w: &Watch) -> Result<(), Failure> {
         let k = keyring.clone();
         GuidFollower::start(&session, keyring.kept(), move |e| k.warn_once(e))
     });
+    // After the follower: a GUID this request brings reaches the keyring.
+    report_skills(&session, resumed).await;
     let end = loop {
         let u = tokio::select! {
             _ = signals.recv() => break End::Signal,
