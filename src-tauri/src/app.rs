@@ -72,9 +72,7 @@ impl AppSession {
             Ok(Some(password)) => Some(password),
             Ok(None) => {
                 // The keyring lost it (emptied, another machine's file): say so from now on.
-                if let Err(error) = self.remembered.set(account, false) {
-                    tracing::warn!(kind = ?error.kind(), "could not update the remembered passwords");
-                }
+                self.mark_remembered(account, false);
                 None
             }
             Err(error) => {
@@ -87,6 +85,14 @@ impl AppSession {
         }
     }
 
+    /// Notes whether the keyring holds a sign-in for `account`; a failure to
+    /// save that list is logged by its kind only.
+    fn mark_remembered(&self, account: &Account, kept: bool) {
+        if let Err(error) = self.remembered.set(account, kept) {
+            tracing::warn!(kind = ?error.kind(), "the list of kept sign-ins could not be saved");
+        }
+    }
+
     /// Keeps or forgets the password of `account` as the agent chose.
     async fn keep_password_choice(&self, account: &Account, password: &Secret, remember: bool) {
         let kept = if remember {
@@ -96,9 +102,7 @@ impl AppSession {
         };
         match kept {
             Ok(()) => {
-                if let Err(error) = self.remembered.set(account, remember) {
-                    tracing::warn!(kind = ?error.kind(), "could not update the remembered passwords");
-                }
+                self.mark_remembered(account, remember);
             }
             Err(error) => {
                 tracing::warn!(

@@ -298,20 +298,29 @@ pub async fn skills(session: &agentgateway::Session) -> Result<SkillsView, AppEr
     })
 }
 
-/// Callers waiting in the skills the agent is signed in to.
+/// Callers waiting in the skills the agent is signed in to. The engine
+/// keeps those skills from its last `resetskill`; the gateway is asked for
+/// them only when it does not know them yet (a resumed session).
 pub async fn queue(session: &agentgateway::Session) -> Result<QueueView, AppError> {
-    let client = session.client();
-    let me = client.agent_id().to_owned();
-    let ids: Vec<String> = client
-        .signed_in_skills(&me)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
+    use agentgateway::SkillQueues;
+    let known = match session.skills() {
+        SkillQueues::Joined {
+            skills: Some(skills),
+            ..
+        } => skills,
+        _ => match session.refresh_skills().await.map_err(AppError::from)? {
+            SkillQueues::Joined {
+                skills: Some(skills),
+                ..
+            } => skills,
+            _ => Vec::new(),
+        },
+    };
+    let ids: Vec<String> = known.into_iter().map(|s| s.id).collect();
     if ids.is_empty() {
         return Ok(QueueView::default());
     }
-    Ok(QueueView::of(&client.queue_figures(&ids).await?))
+    Ok(QueueView::of(&session.client().queue_figures(&ids).await?))
 }
 
 /// The agent's figures for today.

@@ -12,9 +12,7 @@ use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_instance_loses_and_repeats_nothing() {
-    if !have_nats() {
-        return;
-    }
+    require_nats();
     let nats = Nats::start().await;
     let cert = SiteCert::new();
     let mut first = RelayProcess::start(&nats.url(), &cert).await;

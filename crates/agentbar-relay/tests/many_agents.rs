@@ -12,9 +12,7 @@ use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushes_for_many_agents_reach_the_right_subscribers_only() {
-    if !have_nats() {
-        return;
-    }
+    require_nats();
     let nats = Nats::start().await;
     let cert = SiteCert::new();
     let relays = [

@@ -21,9 +21,7 @@ async fn a_jetstream_crash_loses_nothing_acknowledged() {
 
 /// Stops (or kills) the server between two runs of events, starts it again.
 async fn restart_while_events_flow(crash: bool) {
-    if !have_nats() {
-        return;
-    }
+    require_nats();
     let mut nats = Nats::start().await;
     let cert = SiteCert::new();
     let relay = relay(&[nats.url()], &cert).await;

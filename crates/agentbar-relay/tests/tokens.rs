@@ -12,9 +12,7 @@ use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_or_old_token_is_refused() {
-    if !have_nats() {
-        return;
-    }
+    require_nats();
     let nats = Nats::start().await;
     let cert = SiteCert::new();
     let relay = relay(&[nats.url()], &cert).await;

@@ -32,7 +32,8 @@ fn find(
     from: usize,
     pick: impl Fn(&LoggedRequest) -> bool,
 ) -> Option<usize> {
-    log.iter().skip(from).position(pick).map(|i| i + from)
+    let rest = log.get(from..)?;
+    rest.iter().position(pick).map(|i| i + from)
 }
 
 fn is_sign_in(r: &LoggedRequest, agent: &str) -> bool {

@@ -16,18 +16,19 @@ use agentgateway::relay::RelayMode;
 use agentgateway::{ClientConfig, Event, Secret, SignIn, Trust};
 use agentgateway_sim::{AuthMode, SimConfig, Simulator};
 
-/// Whether `nats-server` is on PATH; prints why a test is skipped if not.
-pub fn have_nats() -> bool {
+/// Fails the test at once, saying what to install, when `nats-server` is not
+/// on PATH (the test command installs it from Debian's packages).
+pub fn require_nats() {
     let found = Command::new("nats-server")
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if !found {
-        eprintln!("SKIPPED: nats-server is not on PATH (apt-get install -y nats-server)");
-    }
-    found
+    assert!(
+        found,
+        "nats-server is not on PATH: apt-get install -y nats-server (scripts/dev.sh test does)"
+    );
 }
 
 pub fn free_port() -> u16 {
