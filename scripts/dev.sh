@@ -186,10 +186,11 @@ run_tests() {
   cargo clippy --locked --workspace --all-targets -- -D warnings
   step "building the binaries the end-to-end tests launch"
   cargo build --locked --workspace --bins
-  step "Rust tests"
-  cargo test --locked --workspace --exclude agentbar-e2e
-  step "end-to-end tests (real app, Xvfb, WebDriver, keyring, notifications)"
-  cargo test --locked -p agentbar-e2e -- --test-threads=1
+  # One invocation for the whole workspace, so the dependencies are built once
+  # with one feature set. The end-to-end tests (real app, Xvfb, WebDriver,
+  # keyring, notifications) take turns for their desktops by themselves.
+  step "Rust tests, end-to-end tests included"
+  cargo test --locked --workspace
 }
 
 case "${1:-}" in

@@ -23,11 +23,19 @@ pub struct Desktop {
     display: String,
     bus_address: String,
     home: tempfile::TempDir,
+    // Held until everything above has stopped: one desktop at a time.
+    _turn: std::fs::File,
 }
 
 impl Desktop {
     /// Starts Xvfb (1280x800), a session bus and an unlocked keyring.
+    ///
+    /// Desktops take turns: this waits until no other desktop of any test
+    /// process is running, so the tests run one at a time even when the test
+    /// runner starts several together: each app, its WebKit processes and its
+    /// driver want the machine's cores for the timings the tests check.
     pub fn start() -> Result<Self> {
+        let turn = take_turn()?;
         let home = tempfile::Builder::new().prefix("agentbar-e2e-").tempdir()?;
         for dir in ["data", "config", "cache", "state", "run"] {
             std::fs::create_dir_all(home.path().join(dir))?;
@@ -91,6 +99,7 @@ impl Desktop {
             display,
             bus_address,
             home,
+            _turn: turn,
         };
         desktop.wait_for_bus_name("org.freedesktop.secrets", Duration::from_secs(10))?;
         Ok(desktop)
@@ -301,4 +310,18 @@ fn set_private(dir: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     Ok(())
+}
+
+/// Waits for this machine's desktop turn: an exclusive lock on a file in the
+/// temporary folder, released when the returned file is dropped (also when a
+/// test process dies).
+fn take_turn() -> Result<std::fs::File> {
+    let path = std::env::temp_dir().join("agentbar-e2e-desktop.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    file.lock()?;
+    Ok(file)
 }

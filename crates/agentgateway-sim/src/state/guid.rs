@@ -116,8 +116,8 @@ mod tests {
         assert_eq!(mask("short"), "<redacted>");
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn dynamic_rotation_keeps_the_old_guid_until_its_timeout() {
+    #[test]
+    fn dynamic_rotation_keeps_the_old_guid_until_its_timeout() {
         let auth = AuthMode::Dynamic {
             interval: Duration::from_secs(60),
             timeout: Duration::from_secs(120),
@@ -132,8 +132,8 @@ mod tests {
         assert!(book.accepts(&new, t0 + Duration::from_secs(500)));
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn static_mode_never_rotates_and_replacing_ends_the_old_guid() {
+    #[test]
+    fn static_mode_never_rotates_and_replacing_ends_the_old_guid() {
         let t0 = Instant::now();
         let mut book = GuidBook::new("b".repeat(8), t0);
         let later = t0 + Duration::from_secs(10_000);
