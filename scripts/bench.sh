@@ -25,13 +25,10 @@ if [ ! -f ui/dist/index.html ] || [ -n "$(find ui/src ui/index.html -newer ui/di
   (cd ui && npm run build)
 fi
 
-# One package per build: building them together would unify their features
-# and give `agentbar` a different build from `cargo build --release -p agentbar`.
+# One build for all four: the dependency tree is compiled once, with one
+# feature set (building them one by one compiled much of it four times).
 step "building the release binaries (agentbar, agentbar-cli, agentgateway-sim, agentbar-bench)"
-cargo build --release --locked -p agentbar
-cargo build --release --locked -p agentbar-cli
-cargo build --release --locked -p agentgateway-sim --bin agentgateway-sim
-cargo build --release --locked -p agentbar-bench
+cargo build --release --locked -p agentbar -p agentbar-cli -p agentgateway-sim -p agentbar-bench
 
 step "building the bare Tauri window (target/bare-window)"
 cargo build --release --manifest-path bench/bare-window/Cargo.toml --target-dir target/bare-window

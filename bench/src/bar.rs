@@ -70,7 +70,7 @@ pub struct Bar {
 
 impl Bar {
     pub async fn launch(bins: &Bins, rig: &Rig, agent: &str, push: bool) -> Result<Bar> {
-        let desktop = Desktop::start()?;
+        let desktop = Desktop::start_alongside()?;
         write_settings(&desktop, rig, agent, push)?;
         let pw = password(agent);
         let app = App::launch_with(

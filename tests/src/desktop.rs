@@ -24,7 +24,7 @@ pub struct Desktop {
     bus_address: String,
     home: tempfile::TempDir,
     // Held until everything above has stopped: one desktop at a time.
-    _turn: std::fs::File,
+    _turn: Option<std::fs::File>,
 }
 
 impl Desktop {
@@ -35,7 +35,16 @@ impl Desktop {
     /// runner starts several together: each app, its WebKit processes and its
     /// driver want the machine's cores for the timings the tests check.
     pub fn start() -> Result<Self> {
-        let turn = take_turn()?;
+        Self::start_with(Some(take_turn()?))
+    }
+
+    /// Like [`Desktop::start`], without waiting for a turn: for benchmarks
+    /// that run several desktops at once on purpose.
+    pub fn start_alongside() -> Result<Self> {
+        Self::start_with(None)
+    }
+
+    fn start_with(turn: Option<std::fs::File>) -> Result<Self> {
         let home = tempfile::Builder::new().prefix("agentbar-e2e-").tempdir()?;
         for dir in ["data", "config", "cache", "state", "run"] {
             std::fs::create_dir_all(home.path().join(dir))?;
