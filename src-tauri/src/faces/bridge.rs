@@ -277,11 +277,11 @@ mod tests {
             })
         };
         let started = tokio::time::Instant::now();
-        let since = said(&mut link, GRACE * 4).await.expect("said down");
+        let since = said(&mut link, GRACE * 10).await.expect("said down");
         assert!(started.elapsed() >= GRACE - Duration::from_millis(20));
         let since = since.expect("down since");
         assert!(
-            since >= lost_at && since <= lost_at + 50,
+            since >= lost_at && since <= lost_at + 1_000,
             "{since} vs {lost_at}"
         );
         assert_eq!(said(&mut link, GRACE * 2).await, Err(()), "said once");
@@ -289,19 +289,35 @@ mod tests {
 
         // Open again: said at once.
         open.send_replace(true);
-        assert_eq!(said(&mut link, GRACE / 2).await, Ok(None));
-        // A short drop within the grace says nothing.
-        open.send_replace(false);
-        tokio::time::sleep(GRACE / 3).await;
-        open.send_replace(true);
-        assert_eq!(said(&mut link, GRACE * 2).await, Err(()));
+        assert_eq!(said(&mut link, GRACE * 10).await, Ok(None));
+    }
+
+    #[tokio::test]
+    async fn a_short_drop_within_the_grace_says_nothing() {
+        let grace = Duration::from_secs(1);
+        let (open, rx) = watch::channel(false);
+        let mut link = Some(RelayLink::new(rx, grace));
+        // Opened after sign-in, then a drop the subscriber mends at once.
+        let drop_and_mend = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            open.send_replace(true);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            open.send_replace(false);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            open.send_replace(true);
+            open
+        });
+        assert_eq!(said(&mut link, grace * 2).await, Err(()));
+        let open = drop_and_mend.await.expect("sender");
+        assert!(link.as_ref().is_some_and(|l| l.was_open && !l.shown_down));
+        drop(open);
     }
 
     #[tokio::test]
     async fn a_relay_never_opened_is_said_down_after_the_grace() {
         let (_open, rx) = watch::channel(false);
         let mut link = Some(RelayLink::new(rx, GRACE));
-        assert!(matches!(said(&mut link, GRACE * 4).await, Ok(Some(_))));
+        assert!(matches!(said(&mut link, GRACE * 10).await, Ok(Some(_))));
         let mut none = None;
         assert_eq!(said(&mut none, GRACE).await, Err(()), "no relay: nothing");
     }
