@@ -148,3 +148,46 @@ async fn a_bar_via_the_site_relay_rings_says_when_the_relay_is_gone_and_recovers
     assert!(!log.contains(PASSWORD), "no password in the relay's log");
     app.quit().await;
 }
+
+#[tokio::test]
+async fn a_relay_mode_bar_killed_and_started_again_resumes_and_takes_the_next_call() {
+    let desktop = Desktop::start().expect("desktop session");
+    let relay = SiteRelay::start().expect("nats-server and agentbar-relay");
+    let gateway = Gateway::start(&desktop, Duration::from_secs(60))
+        .await
+        .expect("simulated gateway");
+    gateway
+        .write_settings_relay(&desktop, &relay)
+        .expect("relay settings");
+
+    let app = App::launch(&desktop).await.expect("app launches");
+    app.sign_in(PASSWORD).await;
+    a_call_rings(&app, &gateway, "before the restart").await;
+    for service in ["agentbar", "agentbar-push"] {
+        agentbar_e2e::eventually(
+            "the session in the keyring",
+            Duration::from_secs(10),
+            || {
+                desktop
+                    .secret_lookup(&[("service", service), ("username", AGENT)])
+                    .expect("secret-tool runs")
+                    .filter(|v| !v.is_empty())
+            },
+        )
+        .await;
+    }
+    app.kill();
+    // The single-instance guard of the old process must be gone first.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let app = App::launch(&desktop).await.expect("app starts again");
+    if let Err(e) = app.wait_for_text("#agent-state", "Ready").await {
+        let said = app.text("#signin-error").await.unwrap_or_default();
+        panic!("the session did not resume without a sign-in: {e:?}; the bar says: {said}");
+    }
+    assert!(!app.is_displayed("#signin").await, "no sign-in form");
+    app.wait_for_text("#health", "Connected")
+        .await
+        .expect("connected via the relay again");
+    a_call_rings(&app, &gateway, "after the restart").await;
+    app.quit().await;
+}
