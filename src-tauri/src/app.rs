@@ -22,7 +22,7 @@ use crate::limits::PHONE_MAX_CHARS;
 use crate::remembered::{Account, RememberedPasswords};
 use crate::secrets;
 use crate::settings::{
-    Mode, PushSettings, Settings, SettingsStore, StatusAfterSignIn, TrustSetting,
+    Mode, PushSettings, RelaySettings, Settings, SettingsStore, StatusAfterSignIn, TrustSetting,
 };
 use crate::view::Snapshot;
 use crate::view::live::Live;
@@ -409,21 +409,68 @@ fn validate(settings: &Settings) -> Result<(), AppError> {
             &[("max", &PHONE_MAX_CHARS.to_string())],
         )));
     }
+    if settings.mode == Mode::Relay {
+        validate_relay(&settings.relay)?;
+    }
+    Ok(())
+}
+
+/// An `https://` URL with a host.
+fn is_https(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some())
+}
+
+/// The relay's addresses: at least one, every one `https://`.
+fn validate_relay(relay: &RelaySettings) -> Result<(), AppError> {
+    if relay.urls.iter().all(|u| u.trim().is_empty()) {
+        return Err(AppError::invalid(i18n::t("msg.enterRelay")));
+    }
+    for url in relay
+        .urls
+        .iter()
+        .map(|u| u.trim())
+        .filter(|u| !u.is_empty())
+    {
+        if !is_https(url) {
+            return Err(AppError::invalid(i18n::tf(
+                "msg.relayHttps",
+                &[("url", url)],
+            )));
+        }
+    }
+    let push = relay.push_url.trim();
+    if !push.is_empty() && !is_https(push) {
+        return Err(AppError::invalid(i18n::tf(
+            "msg.relayPushHttps",
+            &[("url", push)],
+        )));
+    }
     Ok(())
 }
 
 fn trust(setting: &TrustSetting) -> Result<Trust, AppError> {
+    trust_with(setting, "msg.caFile", "msg.fingerprint")
+}
+
+/// The trust of `setting`; a file or fingerprint that cannot be used is
+/// said with the words of `ca_file_key` or `fingerprint_key`.
+fn trust_with(
+    setting: &TrustSetting,
+    ca_file_key: &str,
+    fingerprint_key: &str,
+) -> Result<Trust, AppError> {
     match setting {
         TrustSetting::System => Ok(Trust::default()),
         TrustSetting::CaFile { path } => Trust::system_plus_ca_file(std::path::Path::new(path))
             .map_err(|e| {
                 AppError::new(
                     "trust",
-                    i18n::tf("msg.caFile", &[("detail", &e.to_string())]),
+                    i18n::tf(ca_file_key, &[("detail", &e.to_string())]),
                 )
             }),
-        TrustSetting::Pin { sha256 } => Trust::pinned_hex(sha256)
-            .map_err(|_| AppError::new("trust", i18n::t("msg.fingerprint"))),
+        TrustSetting::Pin { sha256 } => {
+            Trust::pinned_hex(sha256).map_err(|_| AppError::new("trust", i18n::t(fingerprint_key)))
+        }
     }
 }
 
@@ -445,10 +492,31 @@ fn session_config(app: &AppHandle, settings: &Settings) -> Result<SessionConfig,
     );
     let mut config = SessionConfig::new(client);
     config.skills = settings.skills.choice();
-    if settings.mode == Mode::Push {
-        config.push = Some(push_mode(app, &settings.push)?);
+    match settings.mode {
+        Mode::Poll => {}
+        Mode::Push => config.push = Some(push_mode(app, &settings.push)?),
+        Mode::Relay => config.push = Some(relay_mode(&settings.relay)?),
     }
     Ok(config)
+}
+
+/// Events via the site relay of `relay`: the gateway posts to the relay's
+/// push URL (by default the first relay's host on port 8443), the session
+/// subscribes at the relay addresses in turn.
+fn relay_mode(relay: &RelaySettings) -> Result<PushMode, AppError> {
+    validate_relay(relay)?;
+    let urls: Vec<String> = relay
+        .urls
+        .iter()
+        .map(|u| u.trim().trim_end_matches('/').to_owned())
+        .filter(|u| !u.is_empty())
+        .collect();
+    let first = urls.first().cloned().unwrap_or_default();
+    let push_url = Some(relay.push_url.trim().to_owned()).filter(|u| !u.is_empty());
+    let trust = trust_with(&relay.trust, "msg.relayCaFile", "msg.relayFingerprint")?;
+    let mut mode = agentgateway::relay::RelayMode::new(&first, push_url, trust);
+    mode.subscribe_urls = urls;
+    Ok(PushMode::via_relay(mode))
 }
 
 /// Where the push receiver keeps the certificate it generates (owner-only).
@@ -510,4 +578,98 @@ fn last_call(kept: secrets::LastCall) -> agentgateway::bar::Call {
         _ => Media::Unknown,
     };
     call
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn relay_settings(urls: &[&str], push_url: &str) -> Settings {
+        Settings {
+            gateways: vec!["https://gw.example:8043/agentgateway/resource".into()],
+            agent_id: "101".into(),
+            phone: "6001".into(),
+            mode: Mode::Relay,
+            relay: RelaySettings {
+                urls: urls.iter().map(|u| (*u).to_owned()).collect(),
+                push_url: push_url.into(),
+                trust: TrustSetting::System,
+            },
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn relay_mode_subscribes_at_every_relay_and_gives_the_gateway_its_push_url() {
+        let settings = relay_settings(
+            &["https://relay1.corp:9443/", " https://relay2.corp:9443"],
+            "",
+        );
+        validate(&settings).expect("valid");
+        let mode = relay_mode(&settings.relay).expect("relay mode");
+        let relay = mode.relay.expect("via the relay");
+        assert_eq!(
+            relay.subscribe_urls,
+            ["https://relay1.corp:9443", "https://relay2.corp:9443"]
+        );
+        assert_eq!(
+            relay.push_url,
+            "https://relay1.corp:8443/service-cloud/rest/cc-ai/v1/agentevent/pushresult"
+        );
+        let given = relay_settings(&["https://relay1.corp:9443"], "https://push.corp/p");
+        let relay = relay_mode(&given.relay)
+            .expect("relay mode")
+            .relay
+            .expect("relay");
+        assert_eq!(relay.push_url, "https://push.corp/p");
+    }
+
+    #[test]
+    fn relay_addresses_must_be_https_and_say_so() {
+        // The tests run in the default language (English); the catalogue test
+        // checks every key has its Chinese text with the same placeholders.
+        let none = validate(&relay_settings(&[], "")).expect_err("no relay");
+        assert_eq!(none.kind, "invalid");
+        assert_eq!(none.message, i18n::t("msg.enterRelay"));
+        let plain =
+            validate(&relay_settings(&["http://relay.corp:9443"], "")).expect_err("plain HTTP");
+        assert_eq!(
+            plain.message,
+            "The site relay's address must start with https:// (http://relay.corp:9443)."
+        );
+        let push = validate(&relay_settings(
+            &["https://relay.corp:9443"],
+            "relay.corp:8443",
+        ))
+        .expect_err("push URL without https");
+        assert!(push.message.contains("relay.corp:8443"), "{}", push.message);
+        assert!(push.message.contains("gateway"), "{}", push.message);
+        assert!(
+            validate(&relay_settings(&["https://"], "")).is_err(),
+            "no host"
+        );
+        assert!(
+            i18n::tf_in(i18n::Lang::ZhCn, "msg.relayHttps", &[("url", "http://r")])
+                .contains("http://r")
+        );
+        let poll = Settings {
+            mode: Mode::Poll,
+            ..relay_settings(&[], "")
+        };
+        assert!(
+            validate(&poll).is_ok(),
+            "the relay is only checked in relay mode"
+        );
+    }
+
+    #[test]
+    fn a_bad_relay_fingerprint_names_the_relay() {
+        let mut settings = relay_settings(&["https://relay.corp:9443"], "");
+        settings.relay.trust = TrustSetting::Pin {
+            sha256: "not hex".into(),
+        };
+        let error = relay_mode(&settings.relay).expect_err("bad pin");
+        assert_eq!(error.kind, "trust");
+        assert_eq!(error.message, i18n::t("msg.relayFingerprint"));
+    }
 }

@@ -520,6 +520,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "已收不到网关推送的事件；连接条已按网关状态更新。",
     ),
     (
+        "reconnect.relayDown",
+        "The site relay cannot be reached or does not accept this sign-in: calls may not ring on the bar until it is back. Trying again…",
+        "无法连接站点中继，或中继不接受本次签入：在中继恢复之前，来电可能不会在连接条上振铃。正在重试……",
+    ),
+    (
         "reconnect.failover",
         "Gateway {from} cannot be reached; signing in on gateway {to}.",
         "无法连接网关 {from}；正在网关 {to} 上签入。",
@@ -569,6 +574,31 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "msg.pushListen",
         "The push listen address must look like 0.0.0.0:8443.",
         "推送监听地址的格式应类似 0.0.0.0:8443。",
+    ),
+    (
+        "msg.enterRelay",
+        "Enter the site relay's address (your administrator has it), such as https://relay.example.com:9443.",
+        "请输入站点中继的地址（向管理员索取），例如 https://relay.example.com:9443。",
+    ),
+    (
+        "msg.relayHttps",
+        "The site relay's address must start with https:// ({url}).",
+        "站点中继的地址必须以 https:// 开头（{url}）。",
+    ),
+    (
+        "msg.relayPushHttps",
+        "The address where the gateway reaches the site relay must start with https:// ({url}).",
+        "网关访问站点中继的地址必须以 https:// 开头（{url}）。",
+    ),
+    (
+        "msg.relayCaFile",
+        "The CA file for the site relay cannot be used: {detail}.",
+        "无法使用站点中继的 CA 文件：{detail}。",
+    ),
+    (
+        "msg.relayFingerprint",
+        "The site relay's certificate fingerprint must be 64 hexadecimal digits.",
+        "站点中继的证书指纹必须是 64 位十六进制数字。",
     ),
     (
         "msg.notResumed",

@@ -50,6 +50,9 @@ pub enum TrustSetting {
 pub enum Mode {
     Poll,
     Push,
+    /// Via the site relay: the gateway pushes to the relay and the bar
+    /// connects out to it (no listener on this desktop).
+    Relay,
 }
 
 /// The push receiver's settings.
@@ -72,6 +75,30 @@ impl Default for PushSettings {
             public_url: String::new(),
             cert_file: String::new(),
             key_file: String::new(),
+        }
+    }
+}
+
+/// Events via the site relay (`agentbar-relay`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RelaySettings {
+    /// The relay's subscription addresses (`https://relay.example:9443`),
+    /// tried in turn.
+    pub urls: Vec<String>,
+    /// The relay's push URL the gateway posts to (`callBackUri`); empty for
+    /// the first relay's host on port 8443 with the reference path.
+    pub push_url: String,
+    /// How the relay's certificate is trusted.
+    pub trust: TrustSetting,
+}
+
+impl Default for RelaySettings {
+    fn default() -> Self {
+        Self {
+            urls: Vec::new(),
+            push_url: String::new(),
+            trust: TrustSetting::System,
         }
     }
 }
@@ -202,6 +229,7 @@ pub struct Settings {
     pub phone: String,
     pub mode: Mode,
     pub push: PushSettings,
+    pub relay: RelaySettings,
     pub trust: TrustSetting,
     pub status_after_sign_in: StatusAfterSignIn,
     pub remember_password: bool,
@@ -229,6 +257,7 @@ impl Default for Settings {
             phone: String::new(),
             mode: Mode::Poll,
             push: PushSettings::default(),
+            relay: RelaySettings::default(),
             trust: TrustSetting::System,
             status_after_sign_in: StatusAfterSignIn::Idle,
             remember_password: false,
@@ -254,6 +283,7 @@ pub const LOCKABLE: &[&str] = &[
     "phone",
     "mode",
     "push",
+    "relay",
     "trust",
     "statusAfterSignIn",
     "rememberPassword",
@@ -513,6 +543,7 @@ fn apply_locks(mut settings: Settings, defaults: &Settings) -> Settings {
             "phone" => settings.phone = defaults.phone.clone(),
             "mode" => settings.mode = defaults.mode,
             "push" => settings.push = defaults.push.clone(),
+            "relay" => settings.relay = defaults.relay.clone(),
             "trust" => settings.trust = defaults.trust.clone(),
             "statusAfterSignIn" => settings.status_after_sign_in = defaults.status_after_sign_in,
             "rememberPassword" => settings.remember_password = defaults.remember_password,
@@ -606,6 +637,55 @@ mod tests {
             "an unlocked default yields to the user's choice"
         );
         assert_eq!(effective.locked, vec!["gateways", "trust"]);
+    }
+
+    #[test]
+    fn an_administrator_presets_and_locks_the_relay() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        std::fs::write(
+            dir.path().join("defaults.json"),
+            r#"{"mode":"relay",
+                "relay":{"urls":["https://relay.corp:9443","https://relay2.corp:9443"],
+                         "trust":{"kind":"pin","sha256":"ab"}},
+                "locked":["mode","relay"]}"#,
+        )
+        .unwrap();
+        let mine = Settings {
+            mode: Mode::Push,
+            relay: RelaySettings {
+                urls: vec!["https://elsewhere:9443".into()],
+                push_url: "https://elsewhere:8443/x".into(),
+                trust: TrustSetting::System,
+            },
+            ..Settings::default()
+        };
+        let effective = store.save(&mine).unwrap();
+        assert_eq!(effective.mode, Mode::Relay);
+        assert_eq!(
+            effective.relay,
+            RelaySettings {
+                urls: vec![
+                    "https://relay.corp:9443".into(),
+                    "https://relay2.corp:9443".into()
+                ],
+                push_url: String::new(),
+                trust: TrustSetting::Pin {
+                    sha256: "ab".into()
+                },
+            }
+        );
+        assert_eq!(effective.locked, vec!["mode", "relay"]);
+        let json = serde_json::to_value(&effective).unwrap();
+        assert_eq!(json["mode"], "relay");
+        assert_eq!(json["relay"]["pushUrl"], "");
+    }
+
+    #[test]
+    fn settings_from_before_the_relay_load_without_it() {
+        let old: Settings = serde_json::from_str(r#"{"mode":"push","agentId":"101"}"#).unwrap();
+        assert_eq!(old.mode, Mode::Push);
+        assert_eq!(old.relay, RelaySettings::default());
     }
 
     #[test]

@@ -235,6 +235,36 @@ impl App {
         assert!(value().await == text, "{css} holds what was typed");
     }
 
+    /// Chooses the option `value` of the select matching `css` like the
+    /// agent does (a click on the option); when the click does not take
+    /// (a window without focus under Xvfb), sets it and fires the `change`
+    /// event the page listens to, as choosing would.
+    pub async fn choose(&self, css: &str, value: &str) {
+        let option = format!("{css} option[value=\"{value}\"]");
+        let _ = self.click(&option).await;
+        let chosen = || async {
+            let select = self.client.find(Locator::Css(css)).await.expect("select");
+            select
+                .prop("value")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        };
+        if chosen().await == value {
+            return;
+        }
+        self.client
+            .execute(
+                "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
+                 s.dispatchEvent(new Event('change', { bubbles: true }));",
+                vec![css.into(), value.into()],
+            )
+            .await
+            .expect("choose the option");
+        assert!(chosen().await == value, "{css} holds {value}");
+    }
+
     /// Signs in from the form with `password`. The form is filled once the
     /// settings are on it (a later render would clear a password typed
     /// before); if the page still asks for the password, it is typed again.

@@ -99,4 +99,29 @@ impl Gateway {
         )?;
         Ok((path, port))
     }
+
+    /// Writes the settings of [`Gateway::write_settings`] with events via
+    /// `relay`: the gateway pushes to the relay, the app subscribes there and
+    /// pins the relay's certificate. Returns the settings file.
+    pub fn write_settings_relay(
+        &self,
+        desktop: &Desktop,
+        relay: &crate::SiteRelay,
+    ) -> Result<PathBuf> {
+        let path = self.write_settings(desktop)?;
+        let text = std::fs::read(&path)?;
+        let mut settings: serde_json::Value =
+            serde_json::from_slice(&text).map_err(std::io::Error::other)?;
+        settings["mode"] = "relay".into();
+        settings["relay"] = serde_json::json!({
+            "urls": [relay.subscribe_url()],
+            "pushUrl": relay.push_url(),
+            "trust": {"kind": "pin", "sha256": relay.sha256},
+        });
+        std::fs::write(
+            &path,
+            serde_json::to_vec_pretty(&settings).unwrap_or_default(),
+        )?;
+        Ok(path)
+    }
 }

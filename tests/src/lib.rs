@@ -21,11 +21,13 @@ mod app;
 mod desktop;
 pub mod gateway;
 pub mod process;
+pub mod relay;
 mod tray;
 
 pub use app::App;
 pub use desktop::Desktop;
 pub use gateway::Gateway;
+pub use relay::SiteRelay;
 pub use tray::TrayMenu;
 
 use std::path::PathBuf;

@@ -41,6 +41,22 @@ describe("form ↔ settings", () => {
     expect(settingsFromForm(formFromSettings(settings), settings)).toEqual(settings);
   });
 
+  it("round-trips the relay's fields, and keeps relays beyond the two the form shows", () => {
+    const settings = {
+      ...SETTINGS,
+      mode: "relay" as const,
+      relay: {
+        urls: ["https://r1.corp:9443", "https://r2.corp:9443", "https://r3.corp:9443"],
+        pushUrl: "https://r.corp:8443/push",
+        trust: { kind: "caFile" as const, path: "/relay-ca.pem" },
+      },
+    };
+    expect(settingsFromForm(formFromSettings(settings), settings)).toEqual(settings);
+    const one = settingsFromForm(validForm({ mode: "relay", relayUrl: " https://r.corp:9443 ", relayBackup: " " }), SETTINGS);
+    expect(one.relay.urls).toEqual(["https://r.corp:9443"]);
+    expect(one.relay.trust).toEqual({ kind: "system" });
+  });
+
   it("keeps what the form does not show from the base settings", () => {
     const base = { ...SETTINGS, alwaysOnTop: true, locked: ["trust"], notifications: { ...SETTINGS.notifications, ringing: false } };
     const out = settingsFromForm(validForm(), base);
@@ -112,6 +128,24 @@ describe("sign-in validation", () => {
     expect(fields(push)).toEqual(["pushListen", "pushUrl", "pushKey"]);
     expect(fields({ ...push, mode: "poll" })).toEqual([]);
     expect(fields(validForm({ mode: "push", pushListen: "0.0.0.0:8443", pushUrl: "https://pc:8443", pushCert: "", pushKey: "" }))).toEqual([]);
+  });
+
+  it("checks the relay's fields only via the relay", () => {
+    const relay = validForm({
+      mode: "relay",
+      relayUrl: "http://relay",
+      relayBackup: "relay2:9443",
+      relayPushUrl: "ftp://relay",
+      relayTrust: "pin",
+      relayPinSha256: "abc",
+    });
+    expect(fields(relay)).toEqual(["relayUrl", "relayBackup", "relayPushUrl", "relayPinSha256"]);
+    expect(fields({ ...relay, mode: "poll" })).toEqual([]);
+    expect(fields(validForm({ mode: "relay", relayUrl: "" }))).toEqual(["relayUrl"]);
+    expect(fields(validForm({ mode: "relay", relayUrl: "https://relay:9443", relayTrust: "caFile", relayCaFile: "" }))).toEqual([
+      "relayCaFile",
+    ]);
+    expect(fields(validForm({ mode: "relay", relayUrl: "https://relay:9443" }))).toEqual([]);
   });
 
   it("checks the CA path and the fingerprint for their trust kinds", () => {

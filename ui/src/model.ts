@@ -28,6 +28,18 @@ const PHONE = new RegExp(`^[0-9+*#]{1,${LIMITS.phoneMaxChars}}$`);
 
 // ---------------------------------------------------------------- sign-in form
 
+/** How a certificate is trusted. */
+export type TrustKind = Settings["trust"]["kind"];
+
+/** The trust setting a kind and its fields describe. */
+function trustFrom(kind: TrustKind, caFile: string, pin: string): Settings["trust"] {
+  return kind === "caFile"
+    ? { kind: "caFile", path: caFile.trim() }
+    : kind === "pin"
+      ? { kind: "pin", sha256: pin.trim() }
+      : { kind: "system" };
+}
+
 /** The sign-in form's fields, as the agent typed them. */
 export interface SignInForm {
   gateway: string;
@@ -35,12 +47,19 @@ export interface SignInForm {
   agentId: string;
   phone: string;
   password: string;
-  mode: "poll" | "push";
+  mode: "poll" | "push" | "relay";
   pushListen: string;
   pushUrl: string;
   pushCert: string;
   pushKey: string;
-  trust: "system" | "caFile" | "pin";
+  /** Via the site relay: its address, a second one, where the gateway pushes, its trust. */
+  relayUrl: string;
+  relayBackup: string;
+  relayPushUrl: string;
+  relayTrust: TrustKind;
+  relayCaFile: string;
+  relayPinSha256: string;
+  trust: TrustKind;
   caFile: string;
   pinSha256: string;
   statusAfter: "idle" | "busy" | "work";
@@ -60,6 +79,12 @@ export function formFromSettings(s: Settings): SignInForm {
     pushUrl: s.push.publicUrl,
     pushCert: s.push.certFile,
     pushKey: s.push.keyFile,
+    relayUrl: s.relay.urls[0] ?? "",
+    relayBackup: s.relay.urls[1] ?? "",
+    relayPushUrl: s.relay.pushUrl,
+    relayTrust: s.relay.trust.kind,
+    relayCaFile: s.relay.trust.kind === "caFile" ? s.relay.trust.path : "",
+    relayPinSha256: s.relay.trust.kind === "pin" ? s.relay.trust.sha256 : "",
     trust: s.trust.kind,
     caFile: s.trust.kind === "caFile" ? s.trust.path : "",
     pinSha256: s.trust.kind === "pin" ? s.trust.sha256 : "",
@@ -69,14 +94,15 @@ export function formFromSettings(s: Settings): SignInForm {
   };
 }
 
-/** The settings the form describes; what the form does not show comes from `base`. */
+/**
+ * The settings the form describes; what the form does not show comes from
+ * `base` (relay addresses beyond the two the form shows too).
+ */
 export function settingsFromForm(f: SignInForm, base: Settings): Settings {
-  const trust: Settings["trust"] =
-    f.trust === "caFile"
-      ? { kind: "caFile", path: f.caFile.trim() }
-      : f.trust === "pin"
-        ? { kind: "pin", sha256: f.pinSha256.trim() }
-        : { kind: "system" };
+  const trust = trustFrom(f.trust, f.caFile, f.pinSha256);
+  const relayUrls = [f.relayUrl, f.relayBackup, ...base.relay.urls.slice(2)]
+    .map((u) => u.trim())
+    .filter((u) => u !== "");
   return {
     ...base,
     gateways: [f.gateway, f.gatewayBackup].map((g) => g.trim()).filter((g) => g !== ""),
@@ -88,6 +114,11 @@ export function settingsFromForm(f: SignInForm, base: Settings): Settings {
       publicUrl: f.pushUrl.trim(),
       certFile: f.pushCert.trim(),
       keyFile: f.pushKey.trim(),
+    },
+    relay: {
+      urls: relayUrls,
+      pushUrl: f.relayPushUrl.trim(),
+      trust: trustFrom(f.relayTrust, f.relayCaFile, f.relayPinSha256),
     },
     trust,
     statusAfterSignIn: f.statusAfter,
@@ -143,6 +174,18 @@ export function validateSignIn(f: SignInForm, passwordRemembered: boolean): Fiel
       f.pushCert.trim() === "" ? "pushCert" : "pushKey",
       t("invalid.pushPair"),
     );
+  }
+  if (f.mode === "relay") {
+    need(f.relayUrl.trim() !== "", "relayUrl", t("invalid.relayUrl"));
+    if (f.relayUrl.trim() !== "") need(isHttpsUrl(f.relayUrl), "relayUrl", t("invalid.relayHttps"));
+    if (f.relayBackup.trim() !== "") {
+      need(isHttpsUrl(f.relayBackup), "relayBackup", t("invalid.relayBackupHttps"));
+    }
+    if (f.relayPushUrl.trim() !== "") {
+      need(isHttpsUrl(f.relayPushUrl), "relayPushUrl", t("invalid.relayPushHttps"));
+    }
+    if (f.relayTrust === "caFile") need(f.relayCaFile.trim() !== "", "relayCaFile", t("invalid.caFile"));
+    if (f.relayTrust === "pin") need(isSha256(f.relayPinSha256), "relayPinSha256", t("invalid.pin"));
   }
   if (f.trust === "caFile") need(f.caFile.trim() !== "", "caFile", t("invalid.caFile"));
   if (f.trust === "pin") {

@@ -13,7 +13,7 @@ use agentgateway::engine::now_ms;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::{BarView, EventRecord, HealthKind, HealthView, ViewMemory, bar_view};
+use super::{BarView, EventRecord, HealthKind, HealthView, ViewMemory, bar_view, relay_down};
 use crate::recent::RecentCalls;
 use crate::settings::Settings;
 
@@ -61,6 +61,8 @@ struct State {
     memory: ViewMemory,
     settings: Settings,
     recent: RecentCalls,
+    /// Via the site relay: since when the subscription is down (epoch ms).
+    relay_down_since: Option<u64>,
 }
 
 /// The shell's live state (managed Tauri state).
@@ -85,6 +87,7 @@ impl Live {
                 memory: ViewMemory::default(),
                 settings,
                 recent,
+                relay_down_since: None,
             }),
             shown,
         }
@@ -127,6 +130,13 @@ impl Live {
         let mut state = self.lock();
         state.agent = Some(agent.to_owned());
         state.memory.clear();
+        state.relay_down_since = None;
+    }
+
+    /// Via the site relay: the subscription is down since `since` (epoch
+    /// ms), or up again (`None`). Shown with the next [`Live::show_state`].
+    pub fn set_relay_down(&self, since: Option<u64>) {
+        self.lock().relay_down_since = since;
     }
 
     /// Records an event as received; returns the record for the page.
@@ -152,9 +162,13 @@ impl Live {
             agent,
             memory,
             recent,
+            relay_down_since,
             ..
         } = &mut *state;
         let mut view = bar_view(engine, agent.as_deref(), memory);
+        if let Some(since) = *relay_down_since {
+            relay_down(&mut view, since);
+        }
         recent.follow(&self.shown.borrow().bar.calls, &view.calls);
         view.recent_calls = recent.list();
         self.show(&mut state, view.clone(), rest_over);
@@ -165,6 +179,7 @@ impl Live {
     pub fn show_signed_out(&self, reason: Option<String>) {
         let mut state = self.lock();
         state.memory.clear();
+        state.relay_down_since = None;
         let mut view = BarView::signed_out(reason, now_ms());
         view.recent_calls = state.recent.list();
         self.show(&mut state, view, false);
@@ -259,6 +274,54 @@ mod tests {
         assert_eq!(
             timeline[0].reason.as_deref(),
             Some("The gateway signed you out")
+        );
+    }
+
+    #[test]
+    fn a_relay_down_is_shown_until_it_is_up_or_a_new_session_begins() {
+        let live = Live::new(Settings::default(), RecentCalls::default());
+        let mut engine = BarState::signed_out(0);
+        engine.set_health(
+            agentgateway::Health::Connected {
+                gateway: "https://gw/agentgateway/resource".into(),
+                gateway_index: 0,
+            },
+            0,
+        );
+        engine.apply(
+            &agentgateway::Event::from_json(
+                serde_json::json!({"eventType":"AgentState_Ready","workNo":"101","content":null}),
+            ),
+            1,
+        );
+        assert_eq!(
+            live.show_state(&engine, false).health.kind,
+            HealthKind::Connected
+        );
+        live.set_relay_down(Some(5));
+        let down = live.show_state(&engine, false);
+        assert_eq!(down.health.kind, HealthKind::Reconnecting);
+        assert_eq!(down.health.since, Some(5));
+        live.set_relay_down(None);
+        assert_eq!(
+            live.show_state(&engine, false).health.kind,
+            HealthKind::Connected
+        );
+        live.set_relay_down(Some(7));
+        live.begin("101");
+        assert_eq!(
+            live.show_state(&engine, false).health.kind,
+            HealthKind::Connected,
+            "a new session starts with the relay not known to be down"
+        );
+        let kinds: Vec<_> = live.timeline().iter().map(|e| e.health).collect();
+        assert_eq!(
+            kinds,
+            [
+                HealthKind::Connected,
+                HealthKind::Reconnecting,
+                HealthKind::Connected
+            ]
         );
     }
 

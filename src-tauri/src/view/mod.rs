@@ -64,6 +64,9 @@ pub enum HealthKind {
 pub enum Reason {
     Reconnect(agentgateway::ReconnectCause),
     SignedOut(agentgateway::bar::SignOutReason),
+    /// Via the site relay: the gateway is connected, but the relay cannot be
+    /// reached or refuses the subscription, so no event reaches the bar.
+    RelayDown,
     Said(String),
 }
 
@@ -73,6 +76,7 @@ impl Reason {
         match self {
             Reason::Reconnect(cause) => Some(crate::errors::reconnect_words(cause)),
             Reason::SignedOut(reason) => crate::errors::sign_out_words(reason),
+            Reason::RelayDown => Some(crate::i18n::t("reconnect.relayDown").to_owned()),
             Reason::Said(text) => Some(text.clone()),
         }
     }
@@ -156,6 +160,23 @@ impl BarView {
             controls: Controls::NONE,
         }
     }
+}
+
+/// Via the site relay, with the subscription down since `since` (epoch ms):
+/// a connected bar says it is reconnecting, and why. Any other health (the
+/// gateway itself is the problem, or signed out) says more and stays.
+pub fn relay_down(view: &mut BarView, since: u64) {
+    if view.health.kind != HealthKind::Connected {
+        return;
+    }
+    let cause = Reason::RelayDown;
+    view.health = HealthView {
+        kind: HealthKind::Reconnecting,
+        since: Some(since),
+        reason: cause.words(),
+        cause: Some(cause),
+        gateway: view.health.gateway.take(),
+    };
 }
 
 /// Puts the reasons and the last error on the bar into the current language
@@ -478,6 +499,48 @@ mod tests {
             20_001,
         );
         assert_eq!(bar_view(&state, None, &mut memory).rest_until, None);
+    }
+
+    #[test]
+    fn a_relay_down_shows_on_a_connected_bar_only() {
+        let mut memory = ViewMemory::default();
+        let mut view = bar_view(&signed_in(), Some("101"), &mut memory);
+        assert_eq!(view.health.kind, HealthKind::Connected);
+        relay_down(&mut view, 42_000);
+        assert_eq!(view.health.kind, HealthKind::Reconnecting);
+        assert_eq!(view.health.since, Some(42_000));
+        assert_eq!(
+            view.health.reason.as_deref(),
+            Some(crate::i18n::t("reconnect.relayDown"))
+        );
+        assert!(
+            view.health
+                .reason
+                .as_deref()
+                .unwrap_or_default()
+                .contains("site relay")
+        );
+        assert_eq!(view.state, AgentStateView::Idle, "the agent's state stays");
+
+        let mut state = signed_in();
+        state.set_health(
+            agentgateway::Health::Reconnecting {
+                since_ms: 40_000,
+                cause: agentgateway::ReconnectCause::Unreachable,
+            },
+            40_000,
+        );
+        let mut gateway_down = bar_view(&state, Some("101"), &mut memory);
+        let before = gateway_down.health.clone();
+        relay_down(&mut gateway_down, 42_000);
+        assert_eq!(
+            gateway_down.health, before,
+            "the gateway's own trouble wins"
+        );
+
+        let mut signed_out = BarView::signed_out(None, 0);
+        relay_down(&mut signed_out, 42_000);
+        assert_eq!(signed_out.health.kind, HealthKind::Signedout);
     }
 
     #[test]

@@ -3,4 +3,4 @@
 /**
  * Event delivery mode.
  */
-export type Mode = "poll" | "push";
+export type Mode = "poll" | "push" | "relay";

@@ -4,6 +4,7 @@ import type { Mode } from "./Mode";
 import type { NotificationSettings } from "./NotificationSettings";
 import type { PushSettings } from "./PushSettings";
 import type { ReasonNames } from "./ReasonNames";
+import type { RelaySettings } from "./RelaySettings";
 import type { ShortcutSettings } from "./ShortcutSettings";
 import type { Skills } from "./Skills";
 import type { StatusAfterSignIn } from "./StatusAfterSignIn";
@@ -12,7 +13,7 @@ import type { Trust } from "./Trust";
 /**
  * Everything but secrets; the page gets its type generated (`ui/src/bindings/`).
  */
-export type Settings = { gateways: Array<string>, agentId: string, phone: string, mode: Mode, push: PushSettings, trust: Trust, statusAfterSignIn: StatusAfterSignIn, rememberPassword: boolean, takeOver: boolean, notifications: NotificationSettings, alwaysOnTop: boolean, quitSignsOut: boolean, 
+export type Settings = { gateways: Array<string>, agentId: string, phone: string, mode: Mode, push: PushSettings, relay: RelaySettings, trust: Trust, statusAfterSignIn: StatusAfterSignIn, rememberPassword: boolean, takeOver: boolean, notifications: NotificationSettings, alwaysOnTop: boolean, quitSignsOut: boolean, 
 /**
  * Start AgentBar at login (off by default).
  */

@@ -27,6 +27,13 @@ export const DEFAULT_SETTINGS: Settings = {
     "certFile": "",
     "keyFile": ""
   },
+  "relay": {
+    "urls": [],
+    "pushUrl": "",
+    "trust": {
+      "kind": "system"
+    }
+  },
   "trust": {
     "kind": "system"
   },
@@ -115,6 +122,7 @@ export const LOCKABLE: readonly string[] = [
   "phone",
   "mode",
   "push",
+  "relay",
   "trust",
   "statusAfterSignIn",
   "rememberPassword",

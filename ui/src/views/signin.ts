@@ -5,7 +5,7 @@
 import { api, asAppError } from "../api";
 import { byId, setHidden, setText } from "../dom";
 import { t } from "../i18n";
-import { isLocked, settingsFromForm, validateSignIn, type SignInForm } from "../model";
+import { isLocked, settingsFromForm, validateSignIn, type SignInForm, type TrustKind } from "../model";
 import type { Context } from "./context";
 
 /** Form field → element id, in page order (validation focuses the first problem). */
@@ -20,6 +20,12 @@ export const FIELD_IDS: Record<keyof SignInForm, string> = {
   pushUrl: "push-url",
   pushCert: "push-cert",
   pushKey: "push-key",
+  relayUrl: "relay-url",
+  relayBackup: "relay-backup",
+  relayPushUrl: "relay-push-url",
+  relayTrust: "relay-trust",
+  relayCaFile: "relay-ca-file",
+  relayPinSha256: "relay-pin-sha256",
   trust: "trust",
   caFile: "ca-file",
   pinSha256: "pin-sha256",
@@ -42,6 +48,14 @@ function checked(doc: Document, key: keyof SignInForm): boolean {
   return (field(doc, key) as HTMLInputElement).checked;
 }
 
+function trustKind(v: string): TrustKind {
+  return v === "caFile" || v === "pin" ? v : "system";
+}
+
+function modeOf(v: string): SignInForm["mode"] {
+  return v === "push" || v === "relay" ? v : "poll";
+}
+
 export function readForm(doc: Document): SignInForm {
   return {
     gateway: value(doc, "gateway"),
@@ -49,12 +63,18 @@ export function readForm(doc: Document): SignInForm {
     agentId: value(doc, "agentId"),
     phone: value(doc, "phone"),
     password: value(doc, "password"),
-    mode: value(doc, "mode") === "push" ? "push" : "poll",
+    mode: modeOf(value(doc, "mode")),
     pushListen: value(doc, "pushListen"),
     pushUrl: value(doc, "pushUrl"),
     pushCert: value(doc, "pushCert"),
     pushKey: value(doc, "pushKey"),
-    trust: ((t) => (t === "caFile" || t === "pin" ? t : "system"))(value(doc, "trust")),
+    relayUrl: value(doc, "relayUrl"),
+    relayBackup: value(doc, "relayBackup"),
+    relayPushUrl: value(doc, "relayPushUrl"),
+    relayTrust: trustKind(value(doc, "relayTrust")),
+    relayCaFile: value(doc, "relayCaFile"),
+    relayPinSha256: value(doc, "relayPinSha256"),
+    trust: trustKind(value(doc, "trust")),
     caFile: value(doc, "caFile"),
     pinSha256: value(doc, "pinSha256"),
     statusAfter: ((s) => (s === "busy" || s === "work" ? s : "idle"))(value(doc, "statusAfter")),
@@ -76,12 +96,20 @@ export function writeForm(doc: Document, form: SignInForm, passwordRemembered: b
   updateFormVisibility(doc);
 }
 
-/** Push fields only for push; the CA path or the fingerprint only for its trust. */
+/**
+ * Push fields only for push, relay fields only via the relay; the CA path or
+ * the fingerprint only for its trust.
+ */
 export function updateFormVisibility(doc: Document): void {
   const trust = value(doc, "trust");
-  setHidden(byId(doc, "push-fields"), value(doc, "mode") !== "push");
+  const relayTrust = value(doc, "relayTrust");
+  const mode = value(doc, "mode");
+  setHidden(byId(doc, "push-fields"), mode !== "push");
+  setHidden(byId(doc, "relay-fields"), mode !== "relay");
   setHidden(byId(doc, "ca-file-field"), trust !== "caFile");
   setHidden(byId(doc, "pin-field"), trust !== "pin");
+  setHidden(byId(doc, "relay-ca-file-field"), relayTrust !== "caFile");
+  setHidden(byId(doc, "relay-pin-field"), relayTrust !== "pin");
 }
 
 /** The words beside a locked setting, in the current language. */
@@ -141,7 +169,7 @@ export class SignInView {
     });
     form.addEventListener("change", (event) => {
       const id = (event.target as HTMLElement).id;
-      if (id === "mode" || id === "trust") updateFormVisibility(this.ctx.doc);
+      if (id === "mode" || id === "trust" || id === "relay-trust") updateFormVisibility(this.ctx.doc);
       if (id === "mode" || id.startsWith("push-")) void this.showPushCertificate();
     });
   }
