@@ -103,6 +103,7 @@ pub fn run() {
             app.manage(guard);
             let settings = app.state::<Live>().settings();
             desktop::apply_at_start(app.handle(), &settings);
+            window::lighten(app.handle());
             faces::tray::install(app.handle())?;
             app.manage(Followers {
                 _tasks: vec![

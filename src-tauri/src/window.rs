@@ -36,3 +36,36 @@ pub fn set_always_on_top(app: &AppHandle, on_top: bool) {
         tracing::warn!(%error, "could not change always-on-top");
     }
 }
+
+/// Sets up the window's web view to cost little while it sits on screen all
+/// shift: the page is drawn by the CPU into the window (no GPU compositing,
+/// which without a GPU means a software OpenGL pass for every repaint of the
+/// one-second timer), and WebKit keeps the small caches of a document viewer.
+/// `AGENTBAR_GPU_COMPOSITING=1` keeps WebKit's own choice, for a desktop
+/// where that works better.
+pub fn lighten(app: &AppHandle) {
+    let Some(window) = app.get_webview_window(MAIN_WINDOW) else {
+        return;
+    };
+    let gpu = std::env::var_os("AGENTBAR_GPU_COMPOSITING").is_some_and(|v| v == "1");
+    let done = window.with_webview(move |webview| {
+        #[cfg(target_os = "linux")]
+        {
+            use webkit2gtk::{
+                CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
+            };
+            let view = webview.inner();
+            if !gpu && let Some(settings) = WebViewExt::settings(&view) {
+                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+            }
+            if let Some(context) = view.context() {
+                context.set_cache_model(CacheModel::DocumentViewer);
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = (webview, gpu);
+    });
+    if let Err(error) = done {
+        tracing::warn!(%error, "could not tune the web view");
+    }
+}

@@ -20,6 +20,8 @@ pub const WAIT: Duration = Duration::from_secs(20);
 pub struct App {
     client: Client,
     driver: Guard,
+    /// The X display the app is on, for screenshots.
+    display: String,
 }
 
 impl App {
@@ -92,7 +94,11 @@ impl App {
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await?;
-        Ok(Self { client, driver })
+        Ok(Self {
+            client,
+            driver,
+            display: desktop.display().to_owned(),
+        })
     }
 
     /// The WebDriver client, for anything the helpers below do not cover.
@@ -309,16 +315,34 @@ impl App {
         })
     }
 
-    /// Saves a picture of the window to `artifacts/screenshots/<name>.png`.
+    /// Saves a picture of the screen to `artifacts/screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
-        let png = self.client.screenshot().await?;
+        // The screen as the X server has it, as a person would see it.
+        // (WebDriver's own screenshot waits for a paint that a still page
+        // drawn without GPU compositing may never make.)
         let path = crate::artifacts_dir()
             .join("screenshots")
             .join(format!("{name}.png"));
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        std::fs::write(&path, png)?;
+        let target = path.to_string_lossy().into_owned();
+        let status = tokio::process::Command::new("/usr/bin/import")
+            .args(["-display", &self.display, "-window", "root", &target])
+            .stdin(Stdio::null())
+            .status()
+            .await
+            .map_err(|source| HarnessError::Spawn {
+                program: "import".into(),
+                source,
+            })?;
+        if !status.success() {
+            return Err(HarnessError::NotReady {
+                what: format!("a screenshot ({name})"),
+                seconds: 0,
+                detail: format!("import exited with {status}"),
+            });
+        }
         Ok(path)
     }
 
