@@ -39,11 +39,11 @@ check() {
 }
 listing=$(dpkg-deb -c "$DEB")
 check "binary /usr/bin/agentbar-relay, mode 755" \
-  'grep -Eq "^-rwxr-xr-x root/root .* \./usr/bin/agentbar-relay$" <<<"$listing"'
+  'grep -Eq "^-rwxr-xr-x (root/root|0/0) .* \./usr/bin/agentbar-relay$" <<<"$listing"'
 check "systemd unit agentbar-relay.service" \
-  'grep -Eq "^-rw-r--r-- root/root .* \./(usr/)?lib/systemd/system/agentbar-relay\.service$" <<<"$listing"'
+  'grep -Eq "^-rw-r--r-- (root/root|0/0) .* \./(usr/)?lib/systemd/system/agentbar-relay\.service$" <<<"$listing"'
 check "sample settings /etc/agentbar-relay/relay.env, mode 600 (root only)" \
-  'grep -Eq "^-rw------- root/root .* \./etc/agentbar-relay/relay\.env$" <<<"$listing"'
+  'grep -Eq "^-rw------- (root/root|0/0) .* \./etc/agentbar-relay/relay\.env$" <<<"$listing"'
 check "relay.env is a conffile" \
   'dpkg-deb --ctrl-tarfile "$DEB" | tar -xO ./conffiles | grep -qx /etc/agentbar-relay/relay.env'
 check "maintainer scripts present" \

@@ -78,10 +78,6 @@ impl Proc {
             let _ = child.wait();
         }
     }
-
-    pub fn alive(&self) -> bool {
-        self.child.is_some()
-    }
 }
 
 impl Drop for Proc {

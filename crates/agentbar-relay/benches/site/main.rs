@@ -72,6 +72,11 @@ struct Figures {
     fault_p99_ms: f64,
     sent: u64,
     lost: u64,
+    /// Of the lost: events the gateway never had acknowledged (still queued).
+    lost_unacknowledged: u64,
+    /// Events over 5 s late: how many, and when they were sent (s of load).
+    slow: usize,
+    slow_sent_secs: (f64, f64),
     repeated: u64,
     ids_not_increasing: u64,
     superseded: u64,
@@ -441,10 +446,26 @@ async fn run(agents: usize, args: &Args) -> Result<Figures, String> {
 
     let mut steady_lat = Vec::new();
     let mut fault_lat = Vec::new();
-    for (seen, &sent) in seen_all.iter().zip(&sent) {
+    let load_offset_us = (load_start - epoch).as_micros() as u64;
+    let mut slow_sent = Vec::new();
+    for ((seen, &sent), agent) in seen_all.iter().zip(&sent).zip(&agent_ids) {
         let seen = seen.lock().expect("seen");
         let got = seen.distinct() as u64;
-        fig.lost += u64::from(sent).saturating_sub(got);
+        let lost = u64::from(sent).saturating_sub(got);
+        fig.lost += lost;
+        if lost > 0 {
+            let acknowledged = ctrl
+                .delivered_events(agent)
+                .iter()
+                .filter(|e| e["eventType"] == BENCH_EVENT)
+                .count() as u64;
+            fig.lost_unacknowledged += u64::from(sent).saturating_sub(acknowledged);
+        }
+        slow_sent.extend(
+            seen.slow_sent_us
+                .iter()
+                .map(|us| us.saturating_sub(load_offset_us) as f64 / 1e6),
+        );
         fig.repeated += seen.repeats();
         fig.ids_not_increasing += u64::from(seen.ids_not_increasing);
         fig.superseded += u64::from(seen.superseded);
@@ -452,6 +473,11 @@ async fn run(agents: usize, args: &Args) -> Result<Figures, String> {
         steady_lat.extend_from_slice(&seen.latency_us[0]);
         fault_lat.extend_from_slice(&seen.latency_us[1]);
     }
+    fig.slow = slow_sent.len();
+    fig.slow_sent_secs = (
+        slow_sent.iter().copied().fold(f64::INFINITY, f64::min),
+        slow_sent.iter().copied().fold(0.0, f64::max),
+    );
     steady_lat.sort_unstable();
     fault_lat.sort_unstable();
     fig.p50_ms = percentile_ms(&steady_lat, 50.0);
@@ -509,6 +535,18 @@ fn report(f: &Figures) {
         f.sent,
         verdict(f.lost == 0)
     );
+    if f.lost > 0 {
+        println!(
+            "  of the lost, never acknowledged to the gateway (still queued there): {}",
+            f.lost_unacknowledged
+        );
+    }
+    if f.slow > 0 {
+        println!(
+            "  {} events over 5 s late, sent between {:.1} and {:.1} s of load",
+            f.slow, f.slow_sent_secs.0, f.slow_sent_secs.1
+        );
+    }
     println!(
         "events repeated                {:>9}   target 0   {}",
         f.repeated,
@@ -524,13 +562,8 @@ fn report(f: &Figures) {
         f.reconnects, f.superseded
     );
     println!(
-        "CPU s, {} s steady: relays {:.1}, nats {:.1}; whole load and drain: relays {:.1}, nats {:.1}, gateway and subscribers {:.1}",
-        "steady",
-        f.relay_cpu_steady,
-        f.nats_cpu_steady,
-        f.relay_cpu_run,
-        f.nats_cpu_run,
-        f.bench_cpu_run
+        "CPU s, steady phase: relays {:.1}, nats {:.1}; whole load and drain: relays {:.1}, nats {:.1}, gateway and subscribers {:.1}",
+        f.relay_cpu_steady, f.nats_cpu_steady, f.relay_cpu_run, f.nats_cpu_run, f.bench_cpu_run
     );
     println!(
         "peak memory: relay {:.0} MiB, nats node {:.0} MiB (largest of each), gateway and subscribers {:.0} MiB",

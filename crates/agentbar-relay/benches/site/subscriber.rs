@@ -21,6 +21,8 @@ pub struct Seen {
     pub count: Vec<u8>,
     /// Latencies (µs) of first arrivals, by the phase the event was sent in.
     pub latency_us: [Vec<u32>; 2],
+    /// When (µs since the epoch) the events that took over 5 s were sent.
+    pub slow_sent_us: Vec<u64>,
     /// Frames whose id was not above the last one (repeats or reordering).
     pub ids_not_increasing: u32,
     /// Any frame at all arrived (the sign-in's events): subscribed.
@@ -160,5 +162,8 @@ fn on_frame(
         received.fetch_add(1, Ordering::Relaxed);
         let us = now_us.saturating_sub(sent_us).min(u64::from(u32::MAX)) as u32;
         seen.latency_us[(phase as usize).min(1)].push(us);
+        if us > 5_000_000 {
+            seen.slow_sent_us.push(sent_us);
+        }
     }
 }
