@@ -111,9 +111,10 @@ impl Store {
             .retry_on_initial_connect()
             .connection_timeout(Duration::from_secs(3))
             .request_timeout(Some(cfg.ack_timeout));
+        // The list itself: one string with commas is parsed as one URL.
         let client = tokio::time::timeout(
             Duration::from_secs(15),
-            options.connect(cfg.nats_urls.join(",")),
+            options.connect(cfg.nats_urls.as_slice()),
         )
         .await
         .map_err(|_| StoreError::Connect("timed out".into()))?
