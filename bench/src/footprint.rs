@@ -205,8 +205,8 @@ pub async fn run(
     r.rows.push(Row::target(
         "AgentBar PSS ÷ bare window PSS",
         format!("{ratio:.2}"),
-        "≤ 1.2",
-        ratio <= 1.2,
+        "≤ 1.0",
+        ratio <= 1.0,
     ));
     r.rows.push(Row::target(
         "AgentBar CPU over the idle minute (all processes)",

@@ -125,12 +125,24 @@ async fn latency(bins: &Bins, o: &LatencyOpts) -> Result<Report> {
         bar_apps_per_mode: o.bar_apps.max(1),
         spacing_ms: o.spacing_ms,
     };
-    let mut notes = vec![load("before the CLI run")];
+    let mut notes = vec![load("before the quiet CLI run")];
     let mut series = latency::run_cli(bins, &plan).await?;
-    notes.push(load("after the CLI run"));
+    notes.push(load("after the quiet CLI run"));
     let (bar, clocks) = latency::run_bar(bins, &plan).await?;
-    notes.push(load("after the bar run"));
+    notes.push(load("after the quiet bar run"));
     series.extend(bar);
+    // The same series again with one core kept busy by another program.
+    let busy = latency::BusyCore::start()?;
+    let mut loaded = latency::run_cli(bins, &plan).await?;
+    notes.push(load("after the CLI run with one core busy"));
+    let (bar, _) = latency::run_bar(bins, &plan).await?;
+    notes.push(load("after the bar run with one core busy"));
+    drop(busy);
+    loaded.extend(bar);
+    for s in &mut loaded {
+        s.load = "one core busy";
+    }
+    series.extend(loaded);
     Ok(latency::report(&plan, &series, &clocks, &notes))
 }
 
