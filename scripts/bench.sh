@@ -2,7 +2,7 @@
 # AgentBar's benchmarks (see README.md): builds the release binaries and a
 # bare Tauri window to compare with, then runs every measurement and prints
 # the tables. Figures go to artifacts/bench/<name>.json and
-# artifacts/bench/summary.md. Idempotent; takes about 12 minutes on 2 cores.
+# artifacts/bench/summary.md. Idempotent; the measuring takes about 25 minutes on 2 cores.
 # Not part of `scripts/dev.sh test`: the figures depend on the machine.
 #
 #   scripts/bench.sh                 everything (agentbar-bench all)

@@ -78,7 +78,12 @@ pub async fn run(bins: &Bins, n: usize, load: &[String]) -> Result<Report> {
         } else {
             r.rows.push(Row::target(
                 format!("{mode}: time until all printed / protocol floor"),
-                format!("{} / {} (× {:.2})", ms(total_ms), ms(floor_ms), total_ms / floor_ms),
+                format!(
+                    "{} / {} (× {:.2})",
+                    ms(total_ms),
+                    ms(floor_ms),
+                    total_ms / floor_ms
+                ),
                 "≤ 1.1 × the floor",
                 total_ms <= 1.1 * floor_ms,
             ));

@@ -356,6 +356,27 @@ pub fn report(plan: &Plan, series: &[Series], clocks: &Value, load: &[String]) -
     r
 }
 
+/// A program that keeps one core busy for as long as it runs, as a softphone,
+/// a CRM and a browser keep an agent's PC from ever being quiet.
+pub struct BusyCore(std::process::Child);
+
+impl BusyCore {
+    pub fn start() -> std::io::Result<BusyCore> {
+        std::process::Command::new("sh")
+            .args(["-c", "while :; do :; done"])
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .map(BusyCore)
+    }
+}
+
+impl Drop for BusyCore {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,26 +399,5 @@ mod tests {
         assert!((s[1].raw_ms - 210.0).abs() < 1e-6 && s[1].floor_ms == 150.0);
         assert!(in_order(&received));
         assert!(!in_order(&[(1, 0.0), (0, 1.0)]));
-    }
-}
-
-/// A program that keeps one core busy for as long as it runs, as a softphone,
-/// a CRM and a browser keep an agent's PC from ever being quiet.
-pub struct BusyCore(std::process::Child);
-
-impl BusyCore {
-    pub fn start() -> std::io::Result<BusyCore> {
-        std::process::Command::new("sh")
-            .args(["-c", "while :; do :; done"])
-            .stdin(std::process::Stdio::null())
-            .spawn()
-            .map(BusyCore)
-    }
-}
-
-impl Drop for BusyCore {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
