@@ -101,6 +101,9 @@ chroot "$TARGET" env -i HOME=/root TERM=dumb LANG=C.UTF-8 "${PROXY_ENV[@]}" \
 status=${PIPESTATUS[0]}
 set -e
 elapsed=$(($(date +%s) - started))
-printf '\nfresh Debian 12: scripts/dev.sh test exited %s after %dm%02ds (log: %s)\n' \
-  "$status" $((elapsed / 60)) $((elapsed % 60)) "$WORK/test.log"
+# The run's logs and screenshots outlive the root.
+rm -rf "$WORK/artifacts"
+[ -d "$TARGET/root/agentbar/artifacts" ] && cp -a "$TARGET/root/agentbar/artifacts" "$WORK/artifacts"
+printf '\nfresh Debian 12: scripts/dev.sh test exited %s after %dm%02ds (log: %s, artifacts: %s)\n' \
+  "$status" $((elapsed / 60)) $((elapsed % 60)) "$WORK/test.log" "$WORK/artifacts"
 exit "$status"

@@ -105,31 +105,43 @@ fn launch(
     Ok(Guard::spawn("app", &mut c)?)
 }
 
-pub async fn run(
+/// AgentBar signed in and idle for `window`: its tree and the requests it made.
+struct AppIdle {
+    idle: Idle,
+    /// Requests that arrived in the window, polls among them, and polls
+    /// that ended early (before the hold) or failed.
+    requests: usize,
+    polls: usize,
+    /// The bar's figures: queue (`queryacdstat`) and day (`statistics`).
+    figures: usize,
+    short_polls: usize,
+    per_minute: f64,
+    still_signed_in: bool,
+}
+
+async fn idle_app(
     bins: &Bins,
+    desktop: &Desktop,
+    rig: &Rig,
+    agent: &str,
+    push: bool,
     window: Duration,
     settle: Duration,
-    load: &[String],
-) -> Result<Report> {
-    bins.require(&[bins.app(), bins.bare_window.clone()])?;
-    let agent = "701";
-    let agents = vec![agent.to_owned()];
-    let rig = Rig::start(&agents, Duration::from_secs(10)).await?;
-    let desktop = Desktop::start()?;
-    write_settings(&desktop, &rig, agent, false)?;
-
+) -> Result<AppIdle> {
+    write_settings(desktop, rig, agent, push)?;
     let pw = password(agent);
     let mut app = launch(
-        &desktop,
+        desktop,
         &bins.app(),
         &["--sign-in"],
         &[("AGENTBAR_PASSWORD", pw.as_str())],
     )?;
+    let agents = [agent.to_owned()];
     rig.wait_signed_in(&agents, Duration::from_secs(30)).await?;
     tokio::time::sleep(settle).await;
     let control = rig.sim.control();
     let from_ms = epoch_ms(SystemTime::now());
-    let agentbar = measure(app.id(), window).await;
+    let idle = measure(app.id(), window).await;
     let to_ms = epoch_ms(SystemTime::now());
     let still_signed_in = control.agent_state(agent).is_some_and(|s| s.signed_in);
     app.stop(Duration::from_secs(5));
@@ -152,6 +164,35 @@ pub async fn run(
         .filter(|r| r.path.contains("/agentevent/") && ((r.at_ms + r.duration_ms) as f64) < to_ms)
         .filter(|r| r.duration_ms < 9_900 || r.status != Some(200))
         .count();
+    let figures = requests
+        .iter()
+        .filter(|r| r.path.contains("/queryacdstat") || r.path.contains("/statistics"))
+        .count();
+    Ok(AppIdle {
+        idle,
+        requests: requests.len(),
+        polls,
+        figures,
+        short_polls,
+        per_minute: requests.len() as f64 / ((to_ms - from_ms) / 60_000.0),
+        still_signed_in,
+    })
+}
+
+pub async fn run(
+    bins: &Bins,
+    window: Duration,
+    settle: Duration,
+    load: &[String],
+) -> Result<Report> {
+    bins.require(&[bins.app(), bins.bare_window.clone()])?;
+    let (polling_agent, push_agent) = ("701", "702");
+    let agents = vec![polling_agent.to_owned(), push_agent.to_owned()];
+    let rig = Rig::start(&agents, Duration::from_secs(10)).await?;
+    let desktop = Desktop::start()?;
+    let polling = idle_app(bins, &desktop, &rig, polling_agent, false, window, settle).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let push = idle_app(bins, &desktop, &rig, push_agent, true, window, settle).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     let mut bare = launch(&desktop, &bins.bare_window, &[], &[])?;
@@ -160,10 +201,7 @@ pub async fn run(
     bare.stop(Duration::from_secs(5));
     drop(bare);
 
-    let minutes = (to_ms - from_ms) / 60_000.0;
-    let per_minute = requests.len() as f64 / minutes;
     let cycle_s = 10.0 + 0.3;
-    let ratio = agentbar.total.pss as f64 / floor.total.pss.max(1) as f64;
     let mut r = Report::new(
         "footprint",
         &format!(
@@ -178,67 +216,91 @@ pub async fn run(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let memory = |i: &Idle| {
+        format!(
+            "{} ({}) / {} — {}; PSS samples {}–{}",
+            mb(i.total.pss),
+            mb(i.total.uss),
+            mb(i.total.rss),
+            procs(i),
+            mb(i.pss_samples.first().copied().unwrap_or(0)),
+            mb(i.pss_samples.last().copied().unwrap_or(0))
+        )
+    };
     r.rows.push(Row::info(
         "bare Tauri window: PSS (USS) / RSS, median of 6 samples",
-        format!(
-            "{} ({}) / {} — {}; PSS samples {}–{}",
-            mb(floor.total.pss),
-            mb(floor.total.uss),
-            mb(floor.total.rss),
-            procs(&floor),
-            mb(floor.pss_samples.first().copied().unwrap_or(0)),
-            mb(floor.pss_samples.last().copied().unwrap_or(0))
-        ),
+        memory(&floor),
     ));
-    r.rows.push(Row::info(
-        "AgentBar signed in: PSS (USS) / RSS, median of 6 samples",
-        format!(
-            "{} ({}) / {} — {}; PSS samples {}–{}",
-            mb(agentbar.total.pss),
-            mb(agentbar.total.uss),
-            mb(agentbar.total.rss),
-            procs(&agentbar),
-            mb(agentbar.pss_samples.first().copied().unwrap_or(0)),
-            mb(agentbar.pss_samples.last().copied().unwrap_or(0))
-        ),
-    ));
+    for (mode, a) in [("polling", &polling), ("push", &push)] {
+        let ratio = a.idle.total.pss as f64 / floor.total.pss.max(1) as f64;
+        r.rows.push(Row::info(
+            format!("AgentBar signed in, {mode}: PSS (USS) / RSS, median of 6 samples"),
+            memory(&a.idle),
+        ));
+        r.rows.push(Row::target(
+            format!("AgentBar {mode}: PSS ÷ bare window PSS"),
+            format!("{ratio:.2}"),
+            "≤ 1.0",
+            ratio <= 1.0,
+        ));
+        r.rows.push(Row::target(
+            format!("AgentBar {mode}: CPU over the idle minute (all processes)"),
+            format!(
+                "{:.3} % of one core ({}; bare window {:.3} %)",
+                a.idle.cpu_percent,
+                a.idle
+                    .cpu_by_process
+                    .iter()
+                    .map(|(c, p)| format!("{c} {p:.2} %"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                floor.cpu_percent
+            ),
+            "< 0.5 %",
+            a.idle.cpu_percent < 0.5,
+        ));
+    }
+    let minutes = polling.idle.seconds / 60.0;
+    let one_per_cycle = polling.still_signed_in
+        && polling.polls + polling.figures == polling.requests
+        && polling.short_polls == 0
+        && polling.polls as f64 / minutes <= 60.0 / cycle_s + 1.0;
     r.rows.push(Row::target(
-        "AgentBar PSS ÷ bare window PSS",
-        format!("{ratio:.2}"),
-        "≤ 1.0",
-        ratio <= 1.0,
-    ));
-    r.rows.push(Row::target(
-        "AgentBar CPU over the idle minute (all processes)",
+        "polling: requests to the gateway while idle",
         format!(
-            "{:.3} % of one core ({}; bare window {:.3} %)",
-            agentbar.cpu_percent,
-            agentbar
-                .cpu_by_process
-                .iter()
-                .map(|(c, p)| format!("{c} {p:.2} %"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            floor.cpu_percent
+            "{:.2} per minute: {} polls and {} figure requests of {} requests, {} polls answered before the 10 s hold (one cycle = 10 s hold + 0.3 s pause → {:.2} polls/min)",
+            polling.per_minute,
+            polling.polls,
+            polling.figures,
+            polling.requests,
+            polling.short_polls,
+            60.0 / cycle_s
         ),
-        "< 0.5 %",
-        agentbar.cpu_percent < 0.5,
-    ));
-    let one_per_cycle = still_signed_in
-        && polls == requests.len()
-        && short_polls == 0
-        && per_minute <= 60.0 / cycle_s + 1.0;
-    r.rows.push(Row::target(
-        "requests to the gateway while idle",
-        format!("{per_minute:.2} per minute: {polls} polls of {} requests, {short_polls} answered before the 10 s hold (one cycle = 10 s hold + 0.3 s pause → {:.2}/min)", requests.len(), 60.0 / cycle_s),
-        "one request per long-poll cycle",
+        "one poll per long-poll cycle; nothing else but the figures",
         one_per_cycle,
     ));
-    r.notes.push(format!("Window measured {:.1} s after {} s settling; poll hold 10 s (the protocol's default 100 × 100 ms); GUID rotation every 60 s (dynamic auth). PSS is shared pages split among every process mapping them: other WebKit processes on the machine lower it; USS (private pages) is not affected.", agentbar.seconds, settle.as_secs()));
+    r.rows.push(Row::target(
+        "push: requests to the gateway while idle",
+        format!(
+            "{:.2} per minute: {} figure requests, {} others, {} polls; still signed in: {}",
+            push.per_minute,
+            push.figures,
+            push.requests - push.figures - push.polls,
+            push.polls,
+            push.still_signed_in
+        ),
+        "no polls; signed in",
+        push.polls == 0 && push.still_signed_in,
+    ));
+    r.notes.push(format!("Each window measured {:.1} s after {} s settling, polling first, then push, then the bare window; poll hold 10 s (the protocol's default 100 × 100 ms); GUID rotation every 60 s (dynamic auth). PSS is shared pages split among every process mapping them: other WebKit processes on the machine lower it; USS (private pages) is not affected.", polling.idle.seconds, settle.as_secs()));
     r.notes.extend(load.iter().cloned());
-    r.data = json!({"agentbar": agentbar, "bare_window": floor, "pss_ratio": ratio,
-        "requests": requests.len(), "polls": polls, "polls_answered_early": short_polls,
-        "requests_per_minute": per_minute, "still_signed_in": still_signed_in});
+    let data = |a: &AppIdle| {
+        json!({"idle": a.idle, "requests": a.requests, "polls": a.polls,
+            "polls_answered_early": a.short_polls, "requests_per_minute": a.per_minute,
+            "still_signed_in": a.still_signed_in,
+            "pss_ratio": a.idle.total.pss as f64 / floor.total.pss.max(1) as f64})
+    };
+    r.data = json!({"polling": data(&polling), "push": data(&push), "bare_window": floor});
     rig.sim.shutdown().await;
     Ok(r)
 }

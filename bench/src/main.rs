@@ -14,6 +14,7 @@ mod procfs;
 mod pushload;
 mod report;
 mod rig;
+mod shift;
 mod startup;
 mod stats;
 
@@ -68,6 +69,16 @@ struct FootprintOpts {
     settle: u64,
 }
 
+#[derive(Debug, Clone, Args)]
+struct ShiftOpts {
+    /// Simulated hours of the shift.
+    #[arg(long, default_value_t = 8.0)]
+    hours: f64,
+    /// Speed of the simulated day (60: a minute per second).
+    #[arg(long, default_value_t = 80.0)]
+    speed: f64,
+}
+
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Event latency to the CLI's stdout and the bar's DOM, polling and push.
@@ -90,12 +101,16 @@ enum Cmd {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// A whole shift at high speed: memory and threads before and after.
+    Shift(ShiftOpts),
     /// Everything, in order; writes summary.md too.
     All {
         #[command(flatten)]
         latency: LatencyOpts,
         #[command(flatten)]
         footprint: FootprintOpts,
+        #[command(flatten)]
+        shift: ShiftOpts,
     },
     /// The receiver side of push-load (started by it).
     #[command(hide = true)]
@@ -188,18 +203,21 @@ async fn run(bins: &Bins, cmd: &Cmd) -> Result<()> {
         Cmd::Footprint(o) => emit(&footprint(bins, o).await?),
         Cmd::PushLoad { seconds } => emit(&pushload::run(*seconds, &[load("before")]).await?),
         Cmd::Startup { runs } => emit(&startup::run(bins, *runs, &[load("before")]).await?),
+        Cmd::Shift(o) => emit(&shift::run(bins, o.hours, o.speed, &[load("before")]).await?),
         Cmd::All {
             latency: lo,
             footprint: fo,
+            shift: so,
         } => {
             let started = Instant::now();
             let mut reports = Vec::new();
-            let steps: [(&str, u8); 5] = [
+            let steps: [(&str, u8); 6] = [
                 ("startup", 0),
                 ("push-load", 1),
                 ("burst", 2),
                 ("latency", 3),
                 ("footprint", 4),
+                ("shift", 5),
             ];
             for (name, step) in steps {
                 let t = Instant::now();
@@ -209,7 +227,8 @@ async fn run(bins: &Bins, cmd: &Cmd) -> Result<()> {
                     1 => pushload::run(4, &[load("before")]).await,
                     2 => burst::run(bins, 200, &[load("before")]).await,
                     3 => latency(bins, lo).await,
-                    _ => footprint(bins, fo).await,
+                    4 => footprint(bins, fo).await,
+                    _ => shift::run(bins, so.hours, so.speed, &[load("before")]).await,
                 };
                 match r {
                     Ok(r) => {

@@ -68,6 +68,11 @@ impl Rig {
         for a in agents {
             roster.insert(a, &password(a))?;
         }
+        Rig::start_with(roster, hold).await
+    }
+
+    /// The same gateway with `roster` (the demo's, for a day of calls).
+    pub async fn start_with(roster: Roster, hold: Duration) -> Result<Rig> {
         let cfg = SimConfig {
             roster,
             auth: AuthMode::default(),

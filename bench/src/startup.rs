@@ -8,6 +8,7 @@
 //! app's own start is process start → page ready; WebDriver's start-up
 //! (tauri-driver, WebKitWebDriver) comes before the process start.
 
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use agentbar_e2e::Desktop;
@@ -21,31 +22,35 @@ use crate::stats::summarize;
 
 const PAGE_TIMES: &str = "const n = performance.getEntriesByType('navigation')[0];\
     const p = performance.getEntriesByType('paint').map(e => [e.name, performance.timeOrigin + e.startTime]);\
-    return {present: document.querySelector('#agent-state') !== null,\
+    return {present: document.querySelector(arguments[0]) !== null,\
             dcl: n ? performance.timeOrigin + n.domContentLoadedEventEnd : null, paint: p};";
 
-pub async fn run(bins: &Bins, runs: usize, load: &[String]) -> Result<Report> {
-    bins.require(&[bins.app()])?;
+/// Launches `binary` `runs` times, each in a fresh private desktop, and
+/// times it until `css` is in its page.
+async fn cold_starts(binary: &Path, css: &str, runs: usize) -> Result<Vec<serde_json::Value>> {
     let mut rows = Vec::new();
     for i in 0..runs {
         let desktop = Desktop::start()?;
         let (app, launched) = launch_app(
             &desktop,
-            &bins.app(),
+            binary,
             &[],
             &[("TAURI_WEBVIEW_AUTOMATION", "true")],
         )
         .await?;
         let mut page = serde_json::Value::Null;
         for _ in 0..200 {
-            page = app.client().execute(PAGE_TIMES, vec![]).await?;
+            page = app
+                .client()
+                .execute(PAGE_TIMES, vec![serde_json::Value::from(css)])
+                .await?;
             if page["present"] == true && page["dcl"].as_f64().is_some_and(|d| d > 0.0) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         let seen = epoch_ms(SystemTime::now());
-        let proc_start = procfs::find_exe_below(std::process::id(), &bins.app())
+        let proc_start = procfs::find_exe_below(std::process::id(), binary)
             .first()
             .and_then(|pid| procfs::stat(*pid))
             .and_then(|s| procfs::start_time(&s))
@@ -67,6 +72,13 @@ pub async fn run(bins: &Bins, runs: usize, load: &[String]) -> Result<Report> {
         drop(desktop);
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    Ok(rows)
+}
+
+pub async fn run(bins: &Bins, runs: usize, load: &[String]) -> Result<Report> {
+    bins.require(&[bins.app(), bins.bare_window.clone()])?;
+    let rows = cold_starts(&bins.app(), "#agent-state", runs).await?;
+    let bare = cold_starts(&bins.bare_window, "#bare", runs).await?;
     let col = |k: &str| -> Vec<f64> { rows.iter().filter_map(|r| r[k].as_f64()).collect() };
     let mut r = Report::new("startup", "Cold start to the bar visible, and sizes");
     for (key, label) in [
@@ -101,6 +113,23 @@ pub async fn run(bins: &Bins, runs: usize, load: &[String]) -> Result<Report> {
             ));
         }
     }
+    let bare_col = |k: &str| -> Vec<f64> { bare.iter().filter_map(|r| r[k].as_f64()).collect() };
+    let bare_paint = summarize(&bare_col("process_to_first_paint_ms"));
+    if let Some(b) = &bare_paint {
+        r.rows.push(Row::info(
+            "bare Tauri window: process start → first paint",
+            format!("median {} (max {}, {} runs)", ms(b.p50), ms(b.max), b.n),
+        ));
+    }
+    if let (Some(a), Some(b)) = (summarize(&col("process_to_page_ready_ms")), &bare_paint) {
+        let ratio = a.p50 / b.p50.max(1.0);
+        r.rows.push(Row::target(
+            "bar ready ÷ the bare window's first paint (medians)",
+            format!("{ratio:.2}"),
+            "≤ 1.2",
+            ratio <= 1.2,
+        ));
+    }
     let root = agentbar_e2e::workspace_root();
     for path in [bins.app(), bins.cli(), bins.sim(), bins.bare_window.clone()] {
         if let Ok(m) = std::fs::metadata(&path) {
@@ -132,8 +161,8 @@ pub async fn run(bins: &Bins, runs: usize, load: &[String]) -> Result<Report> {
     if packages.is_empty() {
         r.notes.push("No packages: target/release/bundle does not exist (bundling needs tauri-cli; not part of the benchmark).".into());
     }
-    r.notes.push(format!("{runs} launches, each in a fresh private desktop (Xvfb, D-Bus, keyring); the first is the coldest. Process start from /proc (10 ms resolution); page times from Navigation/Paint Timing."));
+    r.notes.push(format!("{runs} launches of each program, AgentBar first, each in a fresh private desktop (Xvfb, D-Bus, keyring); the first is the coldest. Process start from /proc (10 ms resolution); page times from Navigation/Paint Timing."));
     r.notes.extend(load.iter().cloned());
-    r.data = json!({"runs": rows, "packages": packages});
+    r.data = json!({"runs": rows, "bare_window_runs": bare, "packages": packages});
     Ok(r)
 }

@@ -90,10 +90,25 @@ impl App {
                 "args": args,
             }),
         );
-        let client = ClientBuilder::new(HttpConnector::new())
+        let client = match ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))
-            .await?;
+            .await
+        {
+            Ok(client) => client,
+            Err(error) => {
+                // What the driver, WebKitWebDriver and the app said is the
+                // only clue to why no session came up: show its end.
+                for path in [log.clone(), log.with_extension("err.log")] {
+                    eprintln!(
+                        "--- the end of {}:\n{}",
+                        path.display(),
+                        log_tail(&path, 40)
+                    );
+                }
+                return Err(error.into());
+            }
+        };
         Ok(Self {
             client,
             driver,
@@ -407,6 +422,13 @@ fn tauri_driver() -> String {
         Some(path) if path.exists() => path.to_string_lossy().into_owned(),
         _ => "tauri-driver".into(),
     }
+}
+
+/// The last `lines` lines of a log file (empty when it cannot be read).
+fn log_tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 fn driver_log_path(port: u16) -> Result<PathBuf> {

@@ -4,7 +4,7 @@
  * (./views). One instance per page.
  */
 import { api, asAppError, onEvent, onState, type AppError, type BarView, type EventRecord, type Settings, type SkillsView, type Snapshot } from "./api";
-import { byId, setHidden, setText } from "./dom";
+import { byId, setHidden, setText, setTitle } from "./dom";
 import { EventList } from "./event-list";
 import { resolveLanguage, setLanguage, t, translatePage } from "./i18n";
 import { DEFAULT_SETTINGS, SIGNED_OUT_BAR, formFromSettings, sameError, showsBar } from "./model";
@@ -233,6 +233,7 @@ export class App implements Context {
     const previousState = this.bar.state;
     const previousShown = showsBar(this.bar);
     const wasSignedIn = this.bar.state !== "signedout";
+    const hadCall = this.bar.call !== null;
     this.bar = bar;
     renderStatus(this, bar);
     if (showsBar(bar)) this.signIn.forget();
@@ -250,7 +251,7 @@ export class App implements Context {
     this.picker.follow();
     this.dial.render();
     this.calldata.update(bar.call);
-    this.figures.follow(wasSignedIn);
+    this.figures.follow(wasSignedIn, hadCall);
     this.tick();
     this.keepFocus(previousState, previousShown);
   }
@@ -315,7 +316,7 @@ export class App implements Context {
     setHidden(line, error === null || duplicate);
     const text = this.el("last-error-text");
     setText(text, error?.message ?? "");
-    line.title = error ? t("status.errorKind", { message: error.message, kind: error.kind }) : "";
+    setTitle(line, error ? t("status.errorKind", { message: error.message, kind: error.kind }) : "");
   }
 
   showError(error: AppError): void {

@@ -15,6 +15,11 @@ export function setText(el: HTMLElement, text: string): void {
   if (el.textContent !== text) el.textContent = text;
 }
 
+/** Sets the tooltip; the same text again touches nothing. */
+export function setTitle(el: HTMLElement, title: string): void {
+  if (el.title !== title) el.title = title;
+}
+
 export function setDisabled(el: HTMLButtonElement | HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, disabled: boolean): void {
   if (el.disabled !== disabled) el.disabled = disabled;
 }

@@ -62,23 +62,40 @@ describe("the header's figures", () => {
     expect(shown("skills-label")).toBe(false);
   });
 
-  it("refreshes callers waiting every 10 s and the day every 60 s", async () => {
+  it("refreshes callers waiting every 10 s, and the day every 15 min and after each call", async () => {
     await page.boot(snapshot(NOW));
     await tick(5_000);
     expect(page.count("queue_figures")).toBe(1);
     await tick(5_000);
     expect(page.count("queue_figures")).toBe(2);
-    expect(page.count("today")).toBe(1);
     for (let i = 0; i < 5; i++) await tick(10_000);
     expect(page.count("queue_figures")).toBe(7);
+    expect(page.count("today")).toBe(1);
+
+    // A call comes and goes: the day is asked for shortly after it ends.
+    await page.state(bar(page.now, { state: "talking", call: call(page.now, { answeredAt: page.now }) }));
+    await tick(1_000);
+    expect(page.count("today")).toBe(1);
+    await page.state(bar(page.now, { state: "idle" }));
+    await tick(1_000);
+    expect(page.count("today")).toBe(1);
+    await tick(1_500);
     expect(page.count("today")).toBe(2);
+
+    // Then nothing until the quarter hour is up.
+    await tick(14 * 60_000);
+    expect(page.count("today")).toBe(2);
+    await tick(60_000);
+    expect(page.count("today")).toBe(3);
   });
 
   it("pauses while the window is hidden and catches up when it shows again", async () => {
     await page.boot(snapshot(NOW));
     visibility = "hidden";
     document.dispatchEvent(new Event("visibilitychange"));
+    await page.state(bar(page.now, { state: "talking", call: call(page.now, { answeredAt: page.now }) }));
     await tick(30_000);
+    await page.state(bar(page.now, { state: "idle" }));
     await tick(60_000);
     expect(page.count("queue_figures")).toBe(1);
     expect(page.count("today")).toBe(1);

@@ -3,7 +3,7 @@
  * the state and call buttons, shown exactly as `BarView.controls` says.
  */
 import { api, type AppError, type BarView, type Controls } from "../api";
-import { setAttr, setDisabled, setHidden, setText } from "../dom";
+import { setAttr, setDisabled, setHidden, setText, setTitle } from "../dom";
 import { stateLabel } from "../format";
 import { t } from "../i18n";
 import { BUSY_REASONS, healthText, reasonLabel, restSecondsFromMinutes, showsBar, stateTimerText } from "../model";
@@ -53,7 +53,7 @@ export function renderStatus(ctx: Context, bar: BarView): void {
   setAttr(health, "data-health", bar.health.kind);
   const words = healthText(bar.health);
   setText(health, words);
-  health.title = words;
+  setTitle(health, words);
 
   const agent = ctx.el("agent-label");
   setText(agent, bar.agentId ? t("status.agent", { agent: bar.agentId }) : "");

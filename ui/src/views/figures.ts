@@ -1,19 +1,24 @@
 /**
  * The header's small figures: the state asked for after the call, the skill
- * queues signed in to, callers waiting (every 10 s) and the agent's day
- * (every 60 s). Figures are asked for only while signed in and the window is
- * visible, one request at a time each; a failure keeps the last figures,
- * marked stale, and says nothing louder.
+ * queues signed in to, callers waiting (every 10 s) and the agent's day. The
+ * day changes only when one of the agent's calls ends, and the reference
+ * warns that asking for it often weighs on the gateway: it is asked for at
+ * sign-in, shortly after each call ends, and every 15 minutes besides.
+ * Figures are asked for only while signed in and the window is visible, one
+ * request at a time each; a failure keeps the last figures, marked stale,
+ * and says nothing louder.
  */
 import { api, type DayView, type QueueView, type SkillsView } from "../api";
-import { setAttr, setHidden, setText } from "../dom";
+import { setAttr, setHidden, setText, setTitle } from "../dom";
 import { formatClock } from "../format";
 import { t } from "../i18n";
 import { queueText, skillsText, todayText } from "../model";
 import type { Context } from "./context";
 
 export const QUEUE_EVERY_MS = 10_000;
-export const TODAY_EVERY_MS = 60_000;
+export const TODAY_EVERY_MS = 15 * 60_000;
+/** How long after a call ends the day is asked for (the gateway counts the call first). */
+export const TODAY_AFTER_CALL_MS = 2_000;
 
 /** One polled figure: the last answer, when it came, and whether a request is out. */
 class Poll<T> {
@@ -23,6 +28,8 @@ class Poll<T> {
   inFlight = false;
   /** When the last request went out or came back (null: never, so due now). */
   asked: number | null = null;
+  /** When an earlier refresh is wanted than `every` gives (null: none). */
+  wanted: number | null = null;
 
   constructor(
     readonly every: number,
@@ -31,12 +38,20 @@ class Poll<T> {
   ) {}
 
   due(now: number): boolean {
-    return !this.inFlight && (this.asked === null || now - this.asked >= this.every || now < this.asked);
+    if (this.inFlight) return false;
+    if (this.wanted !== null && now >= this.wanted) return true;
+    return this.asked === null || now - this.asked >= this.every || now < this.asked;
+  }
+
+  /** Asks again at `at` at the latest, whatever `every` says. */
+  want(at: number): void {
+    if (this.wanted === null || at < this.wanted) this.wanted = at;
   }
 
   async run(now: () => number, current: () => boolean): Promise<void> {
     this.inFlight = true;
     this.asked = now();
+    this.wanted = null;
     try {
       const value = await this.fetch();
       if (!current()) return;
@@ -59,6 +74,7 @@ class Poll<T> {
     this.at = null;
     this.stale = false;
     this.asked = null;
+    this.wanted = null;
   }
 }
 
@@ -82,9 +98,13 @@ export class FiguresView {
     return this.ctx.bar.state !== "signedout";
   }
 
-  /** After each bar: a sign-in asks for the skills (and the figures on the next tick); a sign-out forgets them. */
-  follow(wasSignedIn: boolean): void {
+  /**
+   * After each bar: a sign-in asks for the skills (and the figures on the
+   * next tick); a sign-out forgets them; the end of a call asks for the day.
+   */
+  follow(wasSignedIn: boolean, hadCall: boolean): void {
     const now = this.signedIn();
+    if (hadCall && this.ctx.bar.call === null) this.day.want(this.ctx.now() + TODAY_AFTER_CALL_MS);
     if (now !== wasSignedIn) {
       this.session++;
       this.queue.reset();
@@ -136,7 +156,7 @@ export class FiguresView {
     const view: SkillsView | null = signedIn ? ctx.skills : null;
     const text = view ? skillsText(view.signedIn) : "";
     setText(skills, text);
-    skills.title = text;
+    setTitle(skills, text);
     setHidden(skills, view === null);
 
     this.renderPoll(ctx.el("queue-figures"), signedIn ? this.queue : null, queueText, t("figures.queueTitle"));
@@ -150,6 +170,6 @@ export class FiguresView {
     const text = words(value);
     setText(el, text);
     el.classList.toggle("stale", poll.stale);
-    el.title = poll.stale && poll.at !== null ? `${title}: ${text} — ${t("figures.stale", { time: formatClock(poll.at) })}` : `${title}: ${text}`;
+    setTitle(el, poll.stale && poll.at !== null ? `${title}: ${text} — ${t("figures.stale", { time: formatClock(poll.at) })}` : `${title}: ${text}`);
   }
 }
