@@ -23,15 +23,17 @@ use crate::rig::{Bins, Result, Rig, password};
 const AGENT: &str = "101";
 
 /// Presses Answer and Cancel wrap-up whenever one shows and can be pressed,
-/// and counts the presses.
+/// once per showing, and counts the presses.
 const AGENT_SCRIPT: &str = r#"
 if (!window.__shift) {
   window.__shift = { answer: 0, wrapUp: 0 };
-  const buttons = [['btn-answer', 'answer'], ['btn-cancel-work', 'wrapUp']];
+  // Each button is pressed once each time it shows, as an agent would.
+  const buttons = [['btn-answer', 'answer'], ['btn-cancel-work', 'wrapUp']].map(([id, key]) => ({ id, key, armed: true }));
   const press = () => {
-    for (const [id, key] of buttons) {
-      const b = document.getElementById(id);
-      if (b && !b.hidden && !b.disabled) { window.__shift[key]++; b.click(); }
+    for (const b of buttons) {
+      const el = document.getElementById(b.id);
+      if (!el || el.hidden) { b.armed = true; continue; }
+      if (b.armed && !el.disabled) { b.armed = false; window.__shift[b.key]++; el.click(); }
     }
   };
   new MutationObserver(press).observe(document.body,
