@@ -99,12 +99,9 @@ impl App {
             Err(error) => {
                 // What the driver, WebKitWebDriver and the app said is the
                 // only clue to why no session came up: show its end.
-                for path in [log.clone(), log.with_extension("err.log")] {
-                    eprintln!(
-                        "--- the end of {}:\n{}",
-                        path.display(),
-                        log_tail(&path, 40)
-                    );
+                let err_log = log.with_extension("err.log");
+                for path in [&log, &err_log] {
+                    eprintln!("--- the end of {}:\n{}", path.display(), log_tail(path, 40));
                 }
                 return Err(error.into());
             }

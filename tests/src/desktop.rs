@@ -193,8 +193,17 @@ impl Desktop {
     pub fn notifications(&self) -> Result<Vec<serde_json::Value>> {
         self.run("dunstctl", &["close-all"])?;
         let output = self.run("dunstctl", &["history"])?;
+        // No JSON is a broken check, never "no notifications" (dunstctl needs
+        // busctl from systemd for its history).
         let history: serde_json::Value =
-            serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+            serde_json::from_slice(&output.stdout).map_err(|e| HarnessError::NotReady {
+                what: "dunstctl history".into(),
+                seconds: 0,
+                detail: format!(
+                    "no JSON ({e}): {}",
+                    String::from_utf8_lossy(&output.stderr).trim()
+                ),
+            })?;
         Ok(history["data"][0].as_array().cloned().unwrap_or_default())
     }
 
