@@ -8,17 +8,17 @@
 
 use std::time::{Duration, Instant};
 
-use agentbar_e2e::{App, Desktop};
+use agentbar_e2e::App;
 use agentgateway_sim::Roster;
 use agentgateway_sim::scenario::{DayConfig, run_day, staff_colleagues};
 use serde::Serialize;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::bar::{launch_app, write_settings};
+use crate::bar::Bar;
 use crate::procfs::{self, Mem};
 use crate::report::{Report, Row, mb};
-use crate::rig::{Bins, Result, Rig, password};
+use crate::rig::{Bins, Result, Rig};
 
 const AGENT: &str = "101";
 
@@ -83,20 +83,8 @@ async fn wait_idle(rig: &Rig, limit: Duration) {
 pub async fn run(bins: &Bins, hours: f64, speed: f64, load: &[String]) -> Result<Report> {
     bins.require(&[bins.app()])?;
     let rig = Rig::start_with(Roster::demo(), Duration::from_secs(10)).await?;
-    let desktop = Desktop::start()?;
+    let Bar { app, desktop, .. } = Bar::launch(bins, &rig, AGENT, false).await?;
     desktop.notification_server()?;
-    write_settings(&desktop, &rig, AGENT, false)?;
-    let pw = password(AGENT);
-    let (app, _) = launch_app(
-        &desktop,
-        &bins.app(),
-        &["--sign-in"],
-        &[
-            ("AGENTBAR_PASSWORD", pw.as_str()),
-            ("TAURI_WEBVIEW_AUTOMATION", "true"),
-        ],
-    )
-    .await?;
     let outcome = shift(&rig, &app, hours, speed).await;
     app.quit().await;
     drop(desktop);
@@ -180,7 +168,6 @@ type Outcome = (
 );
 
 async fn shift(rig: &Rig, app: &App, hours: f64, speed: f64) -> Result<Outcome> {
-    app.wait_for_text("#agent-state", "Ready").await?;
     let pid = app.pid().ok_or("the app's process is not found")?;
     let control = rig.sim.control();
     staff_colleagues(&control, AGENT, speed);
