@@ -11,11 +11,12 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # Debian 12 / Ubuntu packages: WebKitGTK and tray/keyring/notification libraries
 # to build the app; Xvfb, D-Bus, gnome-keyring, dunst and WebKitWebDriver to test it
-# (systemd for busctl, which `dunstctl history` uses; a minimal root lacks it).
+# (systemd for busctl, which `dunstctl history` uses and a minimal root lacks;
+# xdotool for real key presses on the X server).
 APT_PACKAGES=(
   build-essential pkg-config curl wget file ca-certificates
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
-  xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools dunst systemd
+  xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools dunst systemd xdotool
   jq libglib2.0-bin imagemagick x11-apps procps fonts-wqy-microhei openssl nats-server
 )
 TAURI_DRIVER_VERSION="2.0.6"
