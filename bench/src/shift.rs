@@ -101,7 +101,7 @@ pub async fn run(bins: &Bins, hours: f64, speed: f64, load: &[String]) -> Result
     let mut r = Report::new(
         "shift",
         &format!(
-            "A {hours}-hour shift at {speed}× speed (the demo day, polling, notifications on)"
+            "A shift of {hours} hours at {speed}× speed (the demo day, polling, notifications on)"
         ),
     );
     r.rows.push(Row::info(
