@@ -123,6 +123,14 @@ pub fn mem(pid: u32) -> Option<Mem> {
     ))
 }
 
+/// The memory of `root` and every process below it, added up.
+pub fn tree_mem(root: u32) -> Mem {
+    tree(root)
+        .iter()
+        .filter_map(|s| mem(s.pid))
+        .fold(Mem::default(), |a, m| a + m)
+}
+
 /// Clock ticks per second (`getconf CLK_TCK`; 100 on Linux in practice).
 pub fn clock_ticks() -> u64 {
     std::process::Command::new("getconf")

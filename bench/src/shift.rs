@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use agentbar_e2e::App;
 use agentgateway_sim::Roster;
-use agentgateway_sim::scenario::{DayConfig, run_day, staff_colleagues};
+use agentgateway_sim::scenario::{DayConfig, DayReport, run_day, staff_colleagues};
 use serde::Serialize;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -52,13 +52,12 @@ pub struct Sample {
     pub threads: usize,
 }
 
-fn weigh(root: u32, hour: f64) -> Sample {
-    let mem = procfs::tree(root)
-        .iter()
-        .filter_map(|s| procfs::mem(s.pid))
-        .fold(Mem::default(), |a, m| a + m);
-    let threads = std::fs::read_dir(format!("/proc/{root}/task")).map_or(0, |d| d.count());
-    Sample { hour, mem, threads }
+fn weigh(app: &App, root: u32, hour: f64) -> Sample {
+    Sample {
+        hour,
+        mem: procfs::tree_mem(root),
+        threads: app.thread_count().unwrap_or(0),
+    }
 }
 
 fn growth(from: u64, to: u64) -> f64 {
@@ -89,7 +88,13 @@ pub async fn run(bins: &Bins, hours: f64, speed: f64, load: &[String]) -> Result
     app.quit().await;
     drop(desktop);
     rig.sim.shutdown().await;
-    let (samples, day, presses, emitted) = outcome?;
+    let Outcome {
+        samples,
+        day,
+        answers,
+        wrap_ups,
+        emitted,
+    } = outcome?;
 
     let first = samples.first().copied().unwrap_or_default();
     let last = samples.last().copied().unwrap_or_default();
@@ -150,8 +155,8 @@ pub async fn run(bins: &Bins, hours: f64, speed: f64, load: &[String]) -> Result
          The last figure is taken after the last call ended and 10 s of quiet.",
         hours * 3600.0 / speed,
         hours * 60.0 / speed,
-        presses.0,
-        presses.1
+        answers,
+        wrap_ups
     ));
     r.notes.extend(load.iter().cloned());
     r.data = json!({"samples": samples, "calls": day.calls, "answered": day.answered,
@@ -160,12 +165,15 @@ pub async fn run(bins: &Bins, hours: f64, speed: f64, load: &[String]) -> Result
     Ok(r)
 }
 
-type Outcome = (
-    Vec<Sample>,
-    agentgateway_sim::scenario::DayReport,
-    (u64, u64),
-    usize,
-);
+/// What the shift gave: the samples, the day's calls, the page's presses
+/// of Answer and Cancel wrap-up, and the events the gateway emitted.
+struct Outcome {
+    samples: Vec<Sample>,
+    day: DayReport,
+    answers: u64,
+    wrap_ups: u64,
+    emitted: usize,
+}
 
 async fn shift(rig: &Rig, app: &App, hours: f64, speed: f64) -> Result<Outcome> {
     let pid = app.pid().ok_or("the app's process is not found")?;
@@ -174,7 +182,7 @@ async fn shift(rig: &Rig, app: &App, hours: f64, speed: f64) -> Result<Outcome> 
     app.client().execute(AGENT_SCRIPT, vec![]).await?;
     // Settled and idle: the figure the shift is held against.
     tokio::time::sleep(Duration::from_secs(10)).await;
-    let mut samples = vec![weigh(pid, 0.0)];
+    let mut samples = vec![weigh(app, pid, 0.0)];
 
     let stop = CancellationToken::new();
     let day = tokio::spawn(run_day(
@@ -193,16 +201,22 @@ async fn shift(rig: &Rig, app: &App, hours: f64, speed: f64) -> Result<Outcome> 
         let at = hour.mul_f64(f64::from(h).min(hours));
         tokio::time::sleep(at.saturating_sub(started.elapsed())).await;
         if f64::from(h) < hours {
-            samples.push(weigh(pid, f64::from(h)));
+            samples.push(weigh(app, pid, f64::from(h)));
         }
     }
     stop.cancel();
     let day = day.await?;
     wait_idle(rig, Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_secs(10)).await;
-    samples.push(weigh(pid, hours));
+    samples.push(weigh(app, pid, hours));
     let presses = app.client().execute(AGENT_SCRIPT, vec![]).await?;
     let count = |k: &str| presses[k].as_u64().unwrap_or(0);
     let emitted = control.emitted_events(AGENT).len();
-    Ok((samples, day, (count("answer"), count("wrapUp")), emitted))
+    Ok(Outcome {
+        samples,
+        day,
+        answers: count("answer"),
+        wrap_ups: count("wrapUp"),
+        emitted,
+    })
 }

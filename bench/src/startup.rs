@@ -75,11 +75,16 @@ async fn cold_starts(binary: &Path, css: &str, runs: usize) -> Result<Vec<serde_
     Ok(rows)
 }
 
+/// One figure of every run that has it.
+fn column(rows: &[serde_json::Value], key: &str) -> Vec<f64> {
+    rows.iter().filter_map(|r| r[key].as_f64()).collect()
+}
+
 pub async fn run(bins: &Bins, runs: usize, load: &[String]) -> Result<Report> {
     bins.require(&[bins.app(), bins.bare_window.clone()])?;
     let rows = cold_starts(&bins.app(), "#agent-state", runs).await?;
     let bare = cold_starts(&bins.bare_window, "#bare", runs).await?;
-    let col = |k: &str| -> Vec<f64> { rows.iter().filter_map(|r| r[k].as_f64()).collect() };
+    let col = |k: &str| column(&rows, k);
     let mut r = Report::new("startup", "Cold start to the bar visible, and sizes");
     for (key, label) in [
         (
@@ -113,8 +118,7 @@ pub async fn run(bins: &Bins, runs: usize, load: &[String]) -> Result<Report> {
             ));
         }
     }
-    let bare_col = |k: &str| -> Vec<f64> { bare.iter().filter_map(|r| r[k].as_f64()).collect() };
-    let bare_paint = summarize(&bare_col("process_to_first_paint_ms"));
+    let bare_paint = summarize(&column(&bare, "process_to_first_paint_ms"));
     if let Some(b) = &bare_paint {
         r.rows.push(Row::info(
             "bare Tauri window: process start → first paint",
