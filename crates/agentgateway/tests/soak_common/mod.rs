@@ -233,25 +233,43 @@ pub async fn eventually(what: &str, within: Duration, mut cond: impl FnMut() -> 
 
 /// Waits until the gateway has nothing queued for the agent and the
 /// subscriber has every event the gateway handed out.
-pub async fn drained(ctl: &Control, agent: &str, seen: &Seen, within: Duration) {
-    let deadline = Instant::now() + within;
+///
+/// A backlog drains at one event per poll, so a long one takes a while on a
+/// slow machine: the wait fails only when nothing moves (no event handed
+/// out, none received, the queue no shorter) for `stuck_for`, which is what
+/// a lost or stuck event looks like.
+pub async fn drained(ctl: &Control, agent: &str, seen: &Seen, stuck_for: Duration) {
+    let mut last = None;
+    let mut moved = Instant::now();
     loop {
         let queued = ctl.agent_state(agent).map_or(0, |a| a.queued_events);
         let (handed_out, got) = (ctl.delivered_events(agent).len(), seen.events().len());
         if queued == 0 && handed_out == got {
             return;
         }
-        if Instant::now() >= deadline {
+        let now = (queued, handed_out, got);
+        if last != Some(now) {
+            last = Some(now);
+            moved = Instant::now();
+        }
+        if moved.elapsed() >= stuck_for {
             // The gateway's side of the story: the agent's last requests.
             let log = ctl.request_log();
             for r in log.iter().rev().take(12).rev() {
                 println!(
-                    "  {} ms +{} ms {} {} -> {:?}",
-                    r.offset_ms, r.duration_ms, r.method, r.path, r.status
+                    "  {} ms +{} ms {} {} -> {:?} retcode {:?} new GUID {} fault {:?}",
+                    r.offset_ms,
+                    r.duration_ms,
+                    r.method,
+                    r.path,
+                    r.status,
+                    r.retcode,
+                    r.set_guid,
+                    r.fault
                 );
             }
             panic!(
-                "timed out waiting for the subscriber to get every queued event: {queued} queued, {handed_out} handed out, {got} received, health {:?}",
+                "nothing moved for {stuck_for:?} while waiting for the subscriber to get every queued event: {queued} queued, {handed_out} handed out, {got} received, health {:?}",
                 seen.last_health()
             );
         }
@@ -613,12 +631,14 @@ pub async fn soak(mode: Mode) {
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     // The end: everything delivered once, in order; memory flat; timing rules held.
-    traffic.pause();
+    // Stopping the traffic hangs up a call in progress: its events come
+    // before the drain.
+    let (markers, calls) = (traffic.markers.clone(), traffic.calls.clone());
+    traffic.finish().await;
     drained(&ctl, agent, &seen, Duration::from_secs(30)).await;
     let rss_end = rss_bytes();
-    let markers = traffic.markers.load(Ordering::SeqCst);
-    let calls = traffic.calls.load(Ordering::SeqCst);
-    traffic.finish().await;
+    let markers = markers.load(Ordering::SeqCst);
+    let calls = calls.load(Ordering::SeqCst);
     let uncollected = assert_exactly_once_in_order(&ctl, agent, &seen);
     let got = seen.events();
     let got_markers = got
