@@ -255,25 +255,24 @@ pub async fn drained(ctl: &Control, agent: &str, seen: &Seen, stuck_for: Duratio
         if moved.elapsed() >= stuck_for {
             // The gateway's side of the story: the agent's last requests.
             let log = ctl.request_log();
-            for r in log.iter().rev().take(12).rev() {
-                println!(
-                    "  {} ms +{} ms {} {} -> {:?} retcode {:?} new GUID {} fault {:?}",
-                    r.offset_ms,
-                    r.duration_ms,
-                    r.method,
-                    r.path,
-                    r.status,
-                    r.retcode,
-                    r.set_guid,
-                    r.fault
-                );
-            }
+            print_requests(&log[log.len().saturating_sub(12)..]);
             panic!(
                 "nothing moved for {stuck_for:?} while waiting for the subscriber to get every queued event: {queued} queued, {handed_out} handed out, {got} received, health {:?}",
                 seen.last_health()
             );
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Prints requests from the gateway's log, one a line, to see what the
+/// engine did when.
+pub fn print_requests(log: &[LoggedRequest]) {
+    for r in log {
+        println!(
+            "  {} ms +{} ms {} {} -> {:?} retcode {:?} new GUID {} fault {:?}",
+            r.offset_ms, r.duration_ms, r.method, r.path, r.status, r.retcode, r.set_guid, r.fault
+        );
     }
 }
 
@@ -657,19 +656,7 @@ pub async fn soak(mode: Mode) {
     let set_guid = log.iter().filter(|r| r.set_guid).count();
     // SOAK_DEBUG=1 prints the request log, to see what the engine did when.
     if std::env::var_os("SOAK_DEBUG").is_some() {
-        for r in &log {
-            println!(
-                "{} +{} {} {} {:?} {:?} {:?} guid={}",
-                r.offset_ms,
-                r.duration_ms,
-                r.method,
-                r.path,
-                r.status,
-                r.retcode,
-                r.fault,
-                r.set_guid
-            );
-        }
+        print_requests(&log);
     }
     assert!(
         guids > 30 && guids + 2 >= set_guid,
