@@ -27,6 +27,7 @@ pub mod recovery;
 mod sign;
 pub mod skills;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -162,6 +163,10 @@ struct Shared {
     credentials: StdMutex<Option<SignIn>>,
     push: Option<PushSide>,
     skills: skills::SkillSlot,
+    /// Set when the session ends, before the end is published, so that
+    /// whoever sees the signed-out health also sees the loop as stopped
+    /// (the loop's task may still be returning).
+    over: AtomicBool,
 }
 
 impl Shared {
@@ -224,6 +229,7 @@ impl Shared {
 
     /// The session is over: forget the GUID, refuse pushes, show why.
     fn ended(&self, reason: SignOutReason) {
+        self.over.store(true, Ordering::SeqCst);
         self.client.clear_guid();
         if let Some(p) = &self.push {
             p.creds.end();
@@ -268,6 +274,7 @@ impl Session {
                 relay_open: watch::Sender::new(false),
             }),
             skills: skills::SkillSlot::new(cfg.skills),
+            over: AtomicBool::new(false),
         });
         let root = CancellationToken::new();
         // Subscribed here, not in the task: no GUID set from now on is missed.
@@ -307,11 +314,13 @@ impl Session {
 
     /// Whether the event loop is running.
     pub async fn is_running(&self) -> bool {
-        self.running
-            .lock()
-            .await
-            .as_ref()
-            .is_some_and(|r| !r.task.is_finished())
+        !self.shared.over.load(Ordering::SeqCst)
+            && self
+                .running
+                .lock()
+                .await
+                .as_ref()
+                .is_some_and(|r| !r.task.is_finished())
     }
 
     /// Whether this session gets its events pushed.
@@ -395,6 +404,7 @@ impl Session {
     }
 
     async fn start_loop(&self, start: Start) {
+        self.shared.over.store(false, Ordering::SeqCst);
         let cancel = self.root.child_token();
         let engine = Engine {
             shared: self.shared.clone(),
