@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use agentgateway_sim::{AuthMode, SimConfig, Simulator};
+use agentgateway_sim::{AuthMode, Ring, SimConfig, Simulator};
 
 use crate::{Desktop, Result};
 
@@ -12,6 +12,8 @@ use crate::{Desktop, Result};
 pub const AGENT: &str = "101";
 pub const PASSWORD: &str = "Agent#101";
 pub const PHONE: &str = "6001";
+/// The hotline the tests' customers call.
+pub const HOTLINE: &str = "4001";
 
 /// A running simulator whose CA the app trusts through a CA file.
 pub struct Gateway {
@@ -50,6 +52,23 @@ impl Gateway {
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         std::fs::write(&ca_file, sim.ca_pem().unwrap_or_default())?;
         Ok(Self { sim, ca_file })
+    }
+
+    /// A customer calls the hotline from `caller` and rings [`AGENT`], with
+    /// `calldata` on the call if given. Returns the call's ID.
+    pub fn ring(&self, caller: &str, calldata: Option<&str>) -> String {
+        self.sim
+            .control()
+            .ring(
+                AGENT,
+                Ring {
+                    caller: caller.into(),
+                    called: HOTLINE.into(),
+                    calldata: calldata.map(str::to_owned),
+                    ..Ring::default()
+                },
+            )
+            .expect("the gateway rings the agent")
     }
 
     /// Writes the app's settings: this gateway, agent 101, trust by CA file.

@@ -63,7 +63,50 @@ pub enum HarnessError {
 /// The harness's result type.
 pub type Result<T> = std::result::Result<T, HarnessError>;
 
-/// The workspace root (where `Cargo.toml`, `target/` and `artifacts/` are).
+/// Where most bar tests start: a private desktop, a simulated gateway that
+/// rotates GUIDs every minute, the app's settings pointing at it (polling),
+/// and the app launched and signed in as [`gateway::AGENT`], showing Ready.
+/// Bind every field (`desktop: _desktop` when unused): a field left to `..`
+/// is dropped at once, and with it the desktop the app runs in.
+pub struct SignedIn {
+    pub app: App,
+    pub gateway: Gateway,
+    pub desktop: Desktop,
+}
+
+impl SignedIn {
+    pub async fn start() -> SignedIn {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Like [`SignedIn::start`], with the simulator's configuration changed
+    /// by `adjust` first (e.g. brisk call timings).
+    pub async fn start_with(adjust: impl FnOnce(&mut agentgateway_sim::SimConfig)) -> SignedIn {
+        Self::start_prepared(adjust, |_| {}).await
+    }
+
+    /// Like [`SignedIn::start_with`]; `prepare` runs on the gateway before
+    /// the app starts (colleagues, queues: what the app finds at sign-in).
+    pub async fn start_prepared(
+        adjust: impl FnOnce(&mut agentgateway_sim::SimConfig),
+        prepare: impl FnOnce(&Gateway),
+    ) -> SignedIn {
+        let desktop = Desktop::start().expect("desktop session");
+        let gateway = Gateway::start_with(&desktop, std::time::Duration::from_secs(60), adjust)
+            .await
+            .expect("simulated gateway");
+        gateway.write_settings(&desktop).expect("settings");
+        prepare(&gateway);
+        let app = App::launch(&desktop).await.expect("app launches");
+        app.sign_in(gateway::PASSWORD).await;
+        SignedIn {
+            app,
+            gateway,
+            desktop,
+        }
+    }
+}
+
 /// Waits until `check` gives a value (polled every 200 ms), failing the test
 /// with `what` after `timeout`.
 pub async fn eventually<T>(
@@ -84,6 +127,7 @@ pub async fn eventually<T>(
     }
 }
 
+/// The workspace root (where `Cargo.toml`, `target/` and `artifacts/` are).
 pub fn workspace_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)

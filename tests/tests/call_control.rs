@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use agentbar_e2e::gateway::{AGENT, PASSWORD};
-use agentbar_e2e::{App, Desktop, Gateway, eventually};
-use agentgateway_sim::{CallTimings, Colleague, Ring, SimConfig};
+use agentbar_e2e::gateway::AGENT;
+use agentbar_e2e::{App, Gateway, SignedIn, eventually};
+use agentgateway_sim::{CallTimings, Colleague, SimConfig};
 
 fn brisk_calls(cfg: &mut SimConfig) {
     cfg.calls = CallTimings {
@@ -21,44 +21,28 @@ fn brisk_calls(cfg: &mut SimConfig) {
 }
 
 /// The bar signed in, with colleague 102 answering and 103 never answering.
-async fn bar_with_colleagues() -> (Desktop, Gateway, App) {
-    let desktop = Desktop::start().expect("desktop session");
-    let gateway = Gateway::start_with(&desktop, Duration::from_secs(60), brisk_calls)
-        .await
-        .expect("simulated gateway");
-    gateway.write_settings(&desktop).expect("settings");
-    let control = gateway.sim.control();
-    control
-        .set_colleague("102", Colleague::default())
-        .expect("colleague 102");
-    control
-        .set_colleague(
-            "103",
-            Colleague {
-                never_answer: true,
-                ..Colleague::default()
-            },
-        )
-        .expect("colleague 103");
-    let app = App::launch(&desktop).await.expect("app launches");
-    app.sign_in(PASSWORD).await;
-    (desktop, gateway, app)
+async fn bar_with_colleagues() -> SignedIn {
+    SignedIn::start_prepared(brisk_calls, |gateway| {
+        let control = gateway.sim.control();
+        control
+            .set_colleague("102", Colleague::default())
+            .expect("colleague 102");
+        control
+            .set_colleague(
+                "103",
+                Colleague {
+                    never_answer: true,
+                    ..Colleague::default()
+                },
+            )
+            .expect("colleague 103");
+    })
+    .await
 }
 
 /// A customer rings and the agent answers on the bar.
 async fn answer_a_customer(gateway: &Gateway, app: &App) -> String {
-    let callid = gateway
-        .sim
-        .control()
-        .ring(
-            AGENT,
-            Ring {
-                caller: "13800138000".into(),
-                called: "4001".into(),
-                ..Ring::default()
-            },
-        )
-        .expect("ring");
+    let callid = gateway.ring("13800138000", None);
     app.wait_for_text("#agent-state", "Ringing")
         .await
         .expect("ringing");
@@ -122,7 +106,11 @@ async fn pick_colleague(app: &App, opener: &str, target: &str) {
 
 #[tokio::test]
 async fn skills_at_sign_in_an_outbound_call_mute_and_keypad_tones() {
-    let (_desktop, gateway, app) = bar_with_colleagues().await;
+    let SignedIn {
+        gateway,
+        app,
+        desktop: _desktop,
+    } = bar_with_colleagues().await;
     let control = gateway.sim.control();
 
     // Right after sign-in the agent is in its skill queues, and the bar says so.
@@ -197,7 +185,11 @@ async fn skills_at_sign_in_an_outbound_call_mute_and_keypad_tones() {
 
 #[tokio::test]
 async fn a_consult_beside_the_held_customer_then_a_transfer_that_succeeds() {
-    let (_desktop, gateway, app) = bar_with_colleagues().await;
+    let SignedIn {
+        gateway,
+        app,
+        desktop: _desktop,
+    } = bar_with_colleagues().await;
     let control = gateway.sim.control();
     let customer = answer_a_customer(&gateway, &app).await;
 
@@ -258,7 +250,11 @@ async fn a_consult_beside_the_held_customer_then_a_transfer_that_succeeds() {
 
 #[tokio::test]
 async fn a_failed_transfer_leaves_the_customer_and_a_three_way_call_joins_all() {
-    let (_desktop, gateway, app) = bar_with_colleagues().await;
+    let SignedIn {
+        gateway,
+        app,
+        desktop: _desktop,
+    } = bar_with_colleagues().await;
     let control = gateway.sim.control();
     let customer = answer_a_customer(&gateway, &app).await;
 

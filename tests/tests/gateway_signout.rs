@@ -2,10 +2,10 @@
 //! side, as an administrator or the inactivity timeout does), the bar says
 //! so in plain words, offers sign-in again and forgets the GUID.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use agentbar_e2e::gateway::{AGENT, PASSWORD};
-use agentbar_e2e::{App, Desktop, Gateway};
+use agentbar_e2e::{Desktop, SignedIn, eventually};
 
 fn stored_guid(desktop: &Desktop) -> Option<String> {
     desktop
@@ -14,28 +14,14 @@ fn stored_guid(desktop: &Desktop) -> Option<String> {
         .filter(|g| !g.is_empty())
 }
 
-async fn eventually<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 #[tokio::test]
 async fn the_bar_says_the_gateway_signed_the_agent_out_and_offers_sign_in() {
-    let desktop = Desktop::start().expect("desktop session");
-    let gateway = Gateway::start(&desktop, Duration::from_secs(60))
-        .await
-        .expect("simulated gateway");
-    gateway.write_settings(&desktop).expect("settings");
+    let SignedIn {
+        app,
+        gateway,
+        desktop,
+    } = SignedIn::start().await;
     let control = gateway.sim.control();
-
-    let app = App::launch(&desktop).await.expect("app launches");
-    app.sign_in(PASSWORD).await;
     eventually("the GUID in the keyring", Duration::from_secs(10), || {
         stored_guid(&desktop)
     })

@@ -3,11 +3,8 @@
 //! and answer, hang up, go busy and come back, as they would with another
 //! program in front.
 
-use std::time::Duration;
-
-use agentbar_e2e::gateway::{AGENT, PASSWORD};
-use agentbar_e2e::{App, Desktop, Gateway};
-use agentgateway_sim::Ring;
+use agentbar_e2e::gateway::AGENT;
+use agentbar_e2e::{Desktop, SignedIn};
 
 /// Presses `keys` (xdotool's names, such as `ctrl+alt+a`) on the desktop's X server.
 fn press_on_x(desktop: &Desktop, keys: &str) {
@@ -23,14 +20,12 @@ fn press_on_x(desktop: &Desktop, keys: &str) {
 
 #[tokio::test]
 async fn answer_hang_up_busy_and_ready_from_the_keyboard_anywhere() {
-    let desktop = Desktop::start().expect("desktop session");
-    let gateway = Gateway::start(&desktop, Duration::from_secs(60))
-        .await
-        .expect("simulated gateway");
-    gateway.write_settings(&desktop).expect("settings");
+    let SignedIn {
+        app,
+        gateway,
+        desktop,
+    } = SignedIn::start().await;
     let control = gateway.sim.control();
-    let app = App::launch(&desktop).await.expect("app launches");
-    app.sign_in(PASSWORD).await;
 
     // The bar says the shortcuts were taken by the desktop, not only the page.
     app.click("#btn-settings").await.expect("open settings");
@@ -39,16 +34,7 @@ async fn answer_hang_up_busy_and_ready_from_the_keyboard_anywhere() {
         .expect("the Answer shortcut is grabbed on the X server");
     app.click("#btn-settings").await.expect("close settings");
 
-    control
-        .ring(
-            AGENT,
-            Ring {
-                caller: "+4930123456".into(),
-                called: "4001".into(),
-                ..Ring::default()
-            },
-        )
-        .expect("ring");
+    gateway.ring("+4930123456", None);
     app.wait_for_text("#agent-state", "Ringing")
         .await
         .expect("ringing");

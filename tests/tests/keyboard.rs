@@ -5,9 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use agentbar_e2e::gateway::{AGENT, PASSWORD};
+use agentbar_e2e::gateway::PASSWORD;
 use agentbar_e2e::{App, Desktop, Gateway, built_binary};
-use agentgateway_sim::Ring;
 use fantoccini::Locator;
 use fantoccini::key::Key;
 
@@ -71,7 +70,6 @@ async fn chinese_by_locale_english_by_choice_and_a_call_by_keyboard_alone() {
         .await
         .expect("simulated gateway");
     gateway.write_settings(&desktop).expect("settings");
-    let control = gateway.sim.control();
 
     // A Chinese locale: the page and the tray speak Chinese.
     let app = App::launch_with(
@@ -116,16 +114,7 @@ async fn chinese_by_locale_english_by_choice_and_a_call_by_keyboard_alone() {
 
     // A call rings: focus goes to Answer; Tab and Shift+Tab move between the
     // call buttons (Answer, Reject, Back to queue, Hang up); Enter answers.
-    control
-        .ring(
-            AGENT,
-            Ring {
-                caller: "13800138000".into(),
-                called: "4001".into(),
-                ..Ring::default()
-            },
-        )
-        .expect("ring");
+    gateway.ring("13800138000", None);
     app.wait_for_text("#agent-state", "振铃中")
         .await
         .expect("ringing, in Chinese");

@@ -7,9 +7,8 @@
 
 use std::time::Duration;
 
-use agentbar_e2e::gateway::{AGENT, PASSWORD};
-use agentbar_e2e::{App, Desktop, Gateway};
-use agentgateway_sim::Ring;
+use agentbar_e2e::gateway::AGENT;
+use agentbar_e2e::{Desktop, SignedIn};
 
 const CALLS: usize = 40;
 /// Calls before the thread count is taken as the baseline.
@@ -28,7 +27,11 @@ fn summaries(desktop: &Desktop) -> Vec<String> {
 
 #[tokio::test]
 async fn forty_calls_leave_no_thread_and_no_incoming_call_notification_behind() {
-    let desktop = Desktop::start().expect("desktop session");
+    let SignedIn {
+        app,
+        gateway,
+        desktop,
+    } = SignedIn::start().await;
     assert!(
         desktop
             .notification_server()
@@ -36,28 +39,13 @@ async fn forty_calls_leave_no_thread_and_no_incoming_call_notification_behind() 
             .contains("dunst"),
         "dunst answers as the notification server"
     );
-    let gateway = Gateway::start(&desktop, Duration::from_secs(60))
-        .await
-        .expect("simulated gateway");
-    gateway.write_settings(&desktop).expect("settings");
     let control = gateway.sim.control();
-    let app = App::launch(&desktop).await.expect("app launches");
-    app.sign_in(PASSWORD).await;
 
     let mut baseline = None;
     let mut counts = Vec::new();
     for n in 0..CALLS {
         let caller = format!("1380013{n:04}");
-        control
-            .ring(
-                AGENT,
-                Ring {
-                    caller: caller.clone(),
-                    called: "4001".into(),
-                    ..Ring::default()
-                },
-            )
-            .expect("ring");
+        gateway.ring(&caller, None);
         app.wait_for_text("#call-caller", &caller)
             .await
             .expect("the call rings on the bar");

@@ -152,17 +152,7 @@ async fn run_and_search(mode: Mode) {
     // A call with calldata from the gateway, edited on the bar.
     let from_gateway = unique("crm-order");
     let edited = unique("callback-note");
-    control
-        .ring(
-            AGENT,
-            Ring {
-                caller: "13800138000".into(),
-                called: "4001".into(),
-                calldata: Some(from_gateway.clone()),
-                ..Ring::default()
-            },
-        )
-        .expect("ring");
+    gateway.ring("13800138000", Some(&from_gateway));
     app.wait_for_text("#agent-state", "Ringing")
         .await
         .expect("ringing");

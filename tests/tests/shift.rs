@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use agentbar_e2e::gateway::{AGENT, PASSWORD};
 use agentbar_e2e::{App, Desktop, Gateway};
-use agentgateway_sim::Ring;
 
 /// The GUID the app keeps in the keyring for the test agent.
 fn stored_guid(desktop: &Desktop) -> Option<String> {
@@ -84,17 +83,7 @@ async fn a_shift_signs_in_takes_a_call_resumes_and_signs_out_from_the_tray() {
     .await;
 
     // A call rings: on the bar and as a desktop notification.
-    let callid = control
-        .ring(
-            AGENT,
-            Ring {
-                caller: "13800138000".into(),
-                called: "4001".into(),
-                calldata: Some("order=4711".into()),
-                ..Ring::default()
-            },
-        )
-        .expect("ring");
+    let callid = gateway.ring("13800138000", Some("order=4711"));
     app.wait_for_text("#agent-state", "Ringing")
         .await
         .expect("ringing");
