@@ -57,6 +57,16 @@ struct LatencyOpts {
     /// 300 ms pause so every event finds a poll held.
     #[arg(long, default_value_t = 500)]
     spacing_ms: u64,
+    /// Which faces to measure: the CLI, the bar, or both.
+    #[arg(long, value_enum, default_value_t = Faces::Both)]
+    faces: Faces,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Faces {
+    Cli,
+    Bar,
+    Both,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -140,24 +150,40 @@ async fn latency(bins: &Bins, o: &LatencyOpts) -> Result<Report> {
         bar_apps_per_mode: o.bar_apps.max(1),
         spacing_ms: o.spacing_ms,
     };
-    let mut notes = vec![load("before the quiet CLI run")];
-    let mut series = latency::run_cli(bins, &plan).await?;
-    notes.push(load("after the quiet CLI run"));
-    let (bar, clocks) = latency::run_bar(bins, &plan).await?;
-    notes.push(load("after the quiet bar run"));
-    series.extend(bar);
-    // The same series again with one core kept busy by another program.
-    let busy = latency::BusyCore::start()?;
-    let mut loaded = latency::run_cli(bins, &plan).await?;
-    notes.push(load("after the CLI run with one core busy"));
-    let (bar, _) = latency::run_bar(bins, &plan).await?;
-    notes.push(load("after the bar run with one core busy"));
-    drop(busy);
-    loaded.extend(bar);
-    for s in &mut loaded {
-        s.load = "one core busy";
+    let cli = o.faces != Faces::Bar;
+    let bar = o.faces != Faces::Cli;
+    let mut notes = vec![load("before the quiet run")];
+    let mut series = Vec::new();
+    let mut clocks = serde_json::Value::Null;
+    // The same series quiet, then with one core kept busy by another program.
+    for busy in [false, true] {
+        let core = if busy {
+            Some(latency::BusyCore::start()?)
+        } else {
+            None
+        };
+        let during = if busy { "with one core busy" } else { "quiet" };
+        let mut these = Vec::new();
+        if cli {
+            these.extend(latency::run_cli(bins, &plan).await?);
+            notes.push(load(&format!("after the CLI run, {during}")));
+        }
+        if bar {
+            let (s, c) = latency::run_bar(bins, &plan).await?;
+            these.extend(s);
+            if !busy {
+                clocks = c;
+            }
+            notes.push(load(&format!("after the bar run, {during}")));
+        }
+        drop(core);
+        if busy {
+            for s in &mut these {
+                s.load = "one core busy";
+            }
+        }
+        series.extend(these);
     }
-    series.extend(loaded);
     Ok(latency::report(&plan, &series, &clocks, &notes))
 }
 

@@ -103,7 +103,21 @@ impl Rig {
                 return Ok(());
             }
             if tokio::time::Instant::now() > deadline {
-                return Err(format!("agents {agents:?} not signed in after {timeout:?}").into());
+                let states: Vec<String> = agents
+                    .iter()
+                    .map(|a| match control.agent_state(a) {
+                        Some(s) => format!(
+                            "{a}: signed in {}, {} queued, state {:?}",
+                            s.signed_in, s.queued_events, s.state
+                        ),
+                        None => format!("{a}: unknown to the gateway"),
+                    })
+                    .collect();
+                return Err(format!(
+                    "not every agent signed in with an empty queue after {timeout:?}: {}",
+                    states.join("; ")
+                )
+                .into());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
