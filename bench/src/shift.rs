@@ -69,10 +69,7 @@ async fn wait_idle(rig: &Rig, limit: Duration) {
     let deadline = Instant::now() + limit;
     let control = rig.sim.control();
     while Instant::now() < deadline {
-        let idle = control
-            .agent_state(AGENT)
-            .is_some_and(|s| s.call.is_none() && s.state.as_deref() == Some("idle"));
-        if idle {
+        if control.agent_state(AGENT).is_some_and(|s| s.is_idle()) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -17,7 +17,8 @@ use crate::view::CallPhase;
 use crate::view::live::Live;
 
 /// What the agent asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "camelCase")]
 pub enum Action {
     /// Answer the call that rings now.
     Answer,
@@ -56,26 +57,11 @@ pub enum Action {
 }
 
 impl Action {
-    /// A short name for the log.
+    /// A short name for the log: the variant's, or the call request's.
     pub fn name(&self) -> &'static str {
         match self {
-            Action::Answer => "answer",
-            Action::AnswerCall { .. } => "answerCall",
-            Action::HangUp => "hangUp",
-            Action::Hold => "hold",
-            Action::Unhold => "unhold",
-            Action::Ready => "ready",
-            Action::Busy { .. } => "busy",
-            Action::CancelBusy => "cancelBusy",
-            Action::Rest { .. } => "rest",
-            Action::CancelRest => "cancelRest",
-            Action::Work => "work",
-            Action::CancelWork => "cancelWork",
-            Action::Call(request) => request.name(),
-            Action::ToggleMute => "toggleMute",
-            Action::SaveCalldata { .. } => "saveCalldata",
-            Action::SignOut => "signOut",
-            Action::Quit => "quit",
+            Action::Call(request) => request.into(),
+            other => other.into(),
         }
     }
 }

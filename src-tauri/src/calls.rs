@@ -13,12 +13,14 @@ use ts_rs::TS;
 use crate::errors::AppError;
 
 /// A call action the page asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+// Its name in the log (`<&'static str>::from(&request)`) is its `kind` on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS, strum::IntoStaticStr)]
 #[serde(
     tag = "kind",
     rename_all = "camelCase",
     rename_all_fields = "camelCase"
 )]
+#[strum(serialize_all = "camelCase")]
 pub enum CallRequest {
     Reject {
         requeue: bool,
@@ -51,27 +53,6 @@ pub enum CallRequest {
     SwitchCall {
         call_id: String,
     },
-}
-
-impl CallRequest {
-    /// A short name for the log.
-    pub fn name(&self) -> &'static str {
-        match self {
-            CallRequest::Reject { .. } => "reject",
-            CallRequest::Mute => "mute",
-            CallRequest::Unmute => "unmute",
-            CallRequest::Dtmf { .. } => "dtmf",
-            CallRequest::Dial { .. } => "dial",
-            CallRequest::CallColleague { .. } => "callColleague",
-            CallRequest::Transfer { .. } => "transfer",
-            CallRequest::CancelTransfer => "cancelTransfer",
-            CallRequest::DismissTransfer => "dismissTransfer",
-            CallRequest::Consult { .. } => "consult",
-            CallRequest::TakeBack => "takeBack",
-            CallRequest::Conference => "conference",
-            CallRequest::SwitchCall { .. } => "switchCall",
-        }
-    }
 }
 
 /// One entry of a picker: what to send (`target`) and what to show.
@@ -355,6 +336,20 @@ mod tests {
             }
         ));
         assert!(serde_json::from_str::<CallRequest>(r#"{"kind":"explode"}"#).is_err());
+    }
+
+    #[test]
+    fn the_log_names_a_request_by_its_kind_on_the_wire() {
+        for wire in [
+            r#"{"kind":"callColleague","workNo":"102"}"#,
+            r#"{"kind":"cancelTransfer"}"#,
+            r#"{"kind":"switchCall","callId":"1-2"}"#,
+            r#"{"kind":"reject","requeue":true}"#,
+        ] {
+            let r: CallRequest = serde_json::from_str(wire).expect("a request");
+            let kind: serde_json::Value = serde_json::from_str(wire).expect("json");
+            assert_eq!(<&'static str>::from(&r), kind["kind"], "{wire}");
+        }
     }
 
     #[test]

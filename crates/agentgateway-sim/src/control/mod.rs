@@ -74,6 +74,13 @@ pub struct AgentSnapshot {
     pub colleague: bool,
 }
 
+impl AgentSnapshot {
+    /// Signed in, idle, and without a call: ready for the next one.
+    pub fn is_idle(&self) -> bool {
+        self.signed_in && self.call.is_none() && self.state.as_deref() == Some("idle")
+    }
+}
+
 /// In-process control of a running simulator; cheap to clone.
 #[derive(Clone)]
 pub struct Control {

@@ -280,10 +280,7 @@ async fn pause(length: Duration, stop: &CancellationToken) -> bool {
 /// Wait until the agent is signed in, idle and without a call.
 async fn wait_idle(control: &Control, agent: &str, stop: &CancellationToken) -> bool {
     loop {
-        let idle = control
-            .agent_state(agent)
-            .is_some_and(|s| s.signed_in && s.call.is_none() && s.state.as_deref() == Some("idle"));
-        if idle {
+        if control.agent_state(agent).is_some_and(|s| s.is_idle()) {
             return true;
         }
         if !pause(LOOK_EVERY, stop).await {
