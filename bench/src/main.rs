@@ -143,6 +143,30 @@ fn emit(report: &Report) -> Result<()> {
     Ok(())
 }
 
+/// One pass over the chosen faces, the load noted after each; the bar's
+/// page clocks (`Null` without the bar).
+async fn latency_faces(
+    bins: &Bins,
+    plan: &latency::Plan,
+    faces: Faces,
+    during: &str,
+    notes: &mut Vec<String>,
+) -> Result<(Vec<latency::Series>, serde_json::Value)> {
+    let mut series = Vec::new();
+    let mut clocks = serde_json::Value::Null;
+    if faces != Faces::Bar {
+        series.extend(latency::run_cli(bins, plan).await?);
+        notes.push(load(&format!("after the CLI run, {during}")));
+    }
+    if faces != Faces::Cli {
+        let (bar, c) = latency::run_bar(bins, plan).await?;
+        series.extend(bar);
+        clocks = c;
+        notes.push(load(&format!("after the bar run, {during}")));
+    }
+    Ok((series, clocks))
+}
+
 async fn latency(bins: &Bins, o: &LatencyOpts) -> Result<Report> {
     let plan = latency::Plan {
         events: o.events,
@@ -150,40 +174,17 @@ async fn latency(bins: &Bins, o: &LatencyOpts) -> Result<Report> {
         bar_apps_per_mode: o.bar_apps.max(1),
         spacing_ms: o.spacing_ms,
     };
-    let cli = o.faces != Faces::Bar;
-    let bar = o.faces != Faces::Cli;
     let mut notes = vec![load("before the quiet run")];
-    let mut series = Vec::new();
-    let mut clocks = serde_json::Value::Null;
-    // The same series quiet, then with one core kept busy by another program.
-    for busy in [false, true] {
-        let core = if busy {
-            Some(latency::BusyCore::start()?)
-        } else {
-            None
-        };
-        let during = if busy { "with one core busy" } else { "quiet" };
-        let mut these = Vec::new();
-        if cli {
-            these.extend(latency::run_cli(bins, &plan).await?);
-            notes.push(load(&format!("after the CLI run, {during}")));
-        }
-        if bar {
-            let (s, c) = latency::run_bar(bins, &plan).await?;
-            these.extend(s);
-            if !busy {
-                clocks = c;
-            }
-            notes.push(load(&format!("after the bar run, {during}")));
-        }
-        drop(core);
-        if busy {
-            for s in &mut these {
-                s.load = "one core busy";
-            }
-        }
-        series.extend(these);
+    let (mut series, clocks) = latency_faces(bins, &plan, o.faces, "quiet", &mut notes).await?;
+    // The same series again with one core kept busy by another program.
+    let busy = latency::BusyCore::start()?;
+    let (mut loaded, _) =
+        latency_faces(bins, &plan, o.faces, "with one core busy", &mut notes).await?;
+    drop(busy);
+    for s in &mut loaded {
+        s.load = "one core busy";
     }
+    series.extend(loaded);
     Ok(latency::report(&plan, &series, &clocks, &notes))
 }
 

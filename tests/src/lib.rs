@@ -76,18 +76,14 @@ pub struct SignedIn {
 
 impl SignedIn {
     pub async fn start() -> SignedIn {
-        Self::start_with(|_| {}).await
+        Self::start_with(|_| {}, |_| {}).await
     }
 
     /// Like [`SignedIn::start`], with the simulator's configuration changed
-    /// by `adjust` first (e.g. brisk call timings).
-    pub async fn start_with(adjust: impl FnOnce(&mut agentgateway_sim::SimConfig)) -> SignedIn {
-        Self::start_prepared(adjust, |_| {}).await
-    }
-
-    /// Like [`SignedIn::start_with`]; `prepare` runs on the gateway before
-    /// the app starts (colleagues, queues: what the app finds at sign-in).
-    pub async fn start_prepared(
+    /// by `adjust` first (e.g. brisk call timings) and `prepare` run on the
+    /// gateway before the app starts (colleagues, queues: what the app finds
+    /// at sign-in).
+    pub async fn start_with(
         adjust: impl FnOnce(&mut agentgateway_sim::SimConfig),
         prepare: impl FnOnce(&Gateway),
     ) -> SignedIn {

@@ -22,7 +22,7 @@ fn brisk_calls(cfg: &mut SimConfig) {
 
 /// The bar signed in, with colleague 102 answering and 103 never answering.
 async fn bar_with_colleagues() -> SignedIn {
-    SignedIn::start_prepared(brisk_calls, |gateway| {
+    SignedIn::start_with(brisk_calls, |gateway| {
         let control = gateway.sim.control();
         control
             .set_colleague("102", Colleague::default())
